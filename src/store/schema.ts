@@ -1,0 +1,136 @@
+import type { SqlDriver } from './driver';
+
+/**
+ * Migrations, applied in order; the schema version is SQLite's user_version. Never edit a shipped
+ * migration: append a new one.
+ *
+ * Shape notes (why it looks like this):
+ * - Runs have an integer surrogate key (`id`) that every child table uses: joins and indexes stay small.
+ * - A metric series is one row of `latest_metrics` (run, key) carrying the latest point by (step, timestamp,
+ *   value); `metrics` holds the history keyed by that series id, ordered for paged history reads.
+ * - SQLite stores NaN as NULL, so a non-finite flag sits beside the value (`is_nan`, value stored as 0).
+ */
+const migrations: readonly string[] = [
+  `
+  CREATE TABLE experiments (
+    experiment_id     INTEGER PRIMARY KEY,
+    name              TEXT    NOT NULL UNIQUE,
+    artifact_location TEXT    NOT NULL,
+    lifecycle_stage   TEXT    NOT NULL DEFAULT 'active',
+    creation_time     INTEGER NOT NULL,
+    last_update_time  INTEGER NOT NULL
+  );
+  CREATE TABLE experiment_tags (
+    experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    key           TEXT    NOT NULL,
+    value         TEXT    NOT NULL,
+    PRIMARY KEY (experiment_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE runs (
+    id              INTEGER PRIMARY KEY,
+    run_uuid        TEXT    NOT NULL UNIQUE,
+    experiment_id   INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    name            TEXT    NOT NULL,
+    user_id         TEXT    NOT NULL,
+    status          TEXT    NOT NULL,
+    start_time      INTEGER NOT NULL,
+    end_time        INTEGER,
+    lifecycle_stage TEXT    NOT NULL DEFAULT 'active',
+    deleted_time    INTEGER,
+    artifact_uri    TEXT    NOT NULL
+  );
+  CREATE INDEX runs_by_experiment ON runs (experiment_id, lifecycle_stage, start_time DESC, run_uuid);
+
+  CREATE TABLE params (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key    TEXT    NOT NULL,
+    value  TEXT    NOT NULL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE tags (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key    TEXT    NOT NULL,
+    value  TEXT    NOT NULL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE latest_metrics (
+    id        INTEGER PRIMARY KEY,
+    run_id    INTEGER NOT NULL REFERENCES runs(id),
+    key       TEXT    NOT NULL,
+    value     REAL    NOT NULL,
+    is_nan    INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    step      INTEGER NOT NULL,
+    UNIQUE (run_id, key)
+  );
+  CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value);
+
+  CREATE TABLE metrics (
+    series_id INTEGER NOT NULL REFERENCES latest_metrics(id),
+    timestamp INTEGER NOT NULL,
+    step      INTEGER NOT NULL,
+    value     REAL    NOT NULL,
+    is_nan    INTEGER NOT NULL,
+    PRIMARY KEY (series_id, timestamp, step, value, is_nan)
+  ) WITHOUT ROWID;
+  CREATE INDEX metrics_by_step ON metrics (series_id, step);
+
+  CREATE TABLE datasets (
+    id            INTEGER PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    name          TEXT    NOT NULL,
+    digest        TEXT    NOT NULL,
+    source_type   TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    schema        TEXT,
+    profile       TEXT,
+    UNIQUE (experiment_id, name, digest)
+  );
+  CREATE TABLE inputs (
+    id         INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    run_id     INTEGER NOT NULL REFERENCES runs(id),
+    UNIQUE (run_id, dataset_id)
+  );
+  CREATE TABLE input_tags (
+    input_id INTEGER NOT NULL REFERENCES inputs(id),
+    position INTEGER NOT NULL,
+    key      TEXT    NOT NULL,
+    value    TEXT    NOT NULL,
+    PRIMARY KEY (input_id, position)
+  ) WITHOUT ROWID;
+  CREATE TABLE run_model_inputs (
+    run_id   INTEGER NOT NULL REFERENCES runs(id),
+    model_id TEXT    NOT NULL,
+    PRIMARY KEY (run_id, model_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE run_model_outputs (
+    run_id   INTEGER NOT NULL REFERENCES runs(id),
+    position INTEGER NOT NULL,
+    model_id TEXT    NOT NULL,
+    step     INTEGER NOT NULL,
+    PRIMARY KEY (run_id, position)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = migrations.length;
+
+/** Brings the database to SCHEMA_VERSION; refuses a database written by a newer Runboard. */
+export function migrate(db: SqlDriver): void {
+  const current = db.prepare<{ user_version: number }>('PRAGMA user_version').get()?.user_version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `This store has schema version ${current}, newer than this Runboard understands (${SCHEMA_VERSION}). Update Runboard to open it.`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    });
+  }
+}
