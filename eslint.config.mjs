@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 // The one-way arrows of DEVELOPERS.md: which of our folders each folder may import.
 const rooms = ['store', 'server', 'api', 'client', 'extension', 'webview', 'language', 'cli'];
@@ -35,7 +36,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
+    languageOptions: { globals: { ...globals.node } },
   },
   ...arrowRules,
 );

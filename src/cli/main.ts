@@ -1,1 +1,79 @@
-// placeholder replaced below
+import { resolve, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServer } from '../server/server';
+import { TrackingStore } from '../store/tracking-store';
+
+const USAGE = `Usage: runboard serve --store DIR [--host 127.0.0.1] [--port 5000] [--token TOKEN]
+
+Serves the MLflow REST API over the Runboard store in DIR, so the mlflow client logs into it:
+  export MLFLOW_TRACKING_URI=http://127.0.0.1:5000   (and MLFLOW_TRACKING_TOKEN when --token is set)`;
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      store: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '5000' },
+      token: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.store) throw new UsageError('--store DIR is required.');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'.`);
+
+  const storeDir = resolve(values.store);
+  const store = TrackingStore.open(storeDir);
+  let server;
+  try {
+    server = await startServer({
+      store,
+      artifactRoot: join(storeDir, 'artifacts'),
+      host: values.host,
+      port,
+      token: values.token,
+      log: (line) => console.error(line),
+    });
+  } catch (error) {
+    store.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new UsageError(`Port ${port} is already in use. Pick another with --port, or --port 0 for any free port.`);
+    }
+    throw error;
+  }
+  console.log(`Runboard tracking server listening on ${server.url}`);
+  console.log(`Store: ${storeDir}`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close();
+    store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'serve') return serve(rest);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  throw new UsageError(`Unknown command '${command}'.`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`runboard: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error(`runboard: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -72,8 +72,13 @@ function encodeNonFinite(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** JSON text in MLflow's wire form (non-finite doubles as strings). */
+export function toJson(body: unknown): string {
+  return JSON.stringify(body, encodeNonFinite);
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, encodeNonFinite);
+  const text = toJson(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

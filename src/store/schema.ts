@@ -76,7 +76,8 @@ const migrations: readonly string[] = [
     is_nan    INTEGER NOT NULL,
     PRIMARY KEY (series_id, timestamp, step, value, is_nan)
   ) WITHOUT ROWID;
-  CREATE INDEX metrics_by_step ON metrics (series_id, step);
+  -- Step-ordered reads (sampled history, step ranges) walk this covering index without sorting.
+  CREATE INDEX metrics_sampling ON metrics (series_id, step, timestamp, value, is_nan);
 
   CREATE TABLE datasets (
     id            INTEGER PRIMARY KEY,
@@ -114,6 +115,48 @@ const migrations: readonly string[] = [
     step     INTEGER NOT NULL,
     PRIMARY KEY (run_id, position)
   ) WITHOUT ROWID;
+
+  CREATE TABLE logged_models (
+    id                        INTEGER PRIMARY KEY,
+    model_id                  TEXT    NOT NULL UNIQUE,
+    experiment_id             INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    name                      TEXT    NOT NULL,
+    artifact_uri              TEXT    NOT NULL,
+    status                    TEXT    NOT NULL,
+    status_message            TEXT,
+    model_type                TEXT,
+    source_run_id             TEXT,
+    lifecycle_stage           TEXT    NOT NULL DEFAULT 'active',
+    creation_timestamp_ms     INTEGER NOT NULL,
+    last_updated_timestamp_ms INTEGER NOT NULL
+  );
+  CREATE INDEX logged_models_by_experiment ON logged_models (experiment_id, lifecycle_stage, creation_timestamp_ms DESC);
+  CREATE TABLE logged_model_tags (
+    model_id INTEGER NOT NULL REFERENCES logged_models(id),
+    key      TEXT    NOT NULL,
+    value    TEXT    NOT NULL,
+    PRIMARY KEY (model_id, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE logged_model_params (
+    model_id INTEGER NOT NULL REFERENCES logged_models(id),
+    key      TEXT    NOT NULL,
+    value    TEXT    NOT NULL,
+    PRIMARY KEY (model_id, key)
+  ) WITHOUT ROWID;
+  -- Metrics logged with a model_id: few per model, kept apart so plain ingest pays nothing for them.
+  CREATE TABLE logged_model_metrics (
+    id             INTEGER PRIMARY KEY,
+    model_id       INTEGER NOT NULL REFERENCES logged_models(id),
+    key            TEXT    NOT NULL,
+    value          REAL    NOT NULL,
+    is_nan         INTEGER NOT NULL,
+    timestamp      INTEGER NOT NULL,
+    step           INTEGER NOT NULL,
+    run_id         TEXT,
+    dataset_name   TEXT,
+    dataset_digest TEXT
+  );
+  CREATE INDEX logged_model_metrics_by_model ON logged_model_metrics (model_id, key);
   `,
 ];
 
