@@ -55,6 +55,9 @@ const migrations: readonly string[] = [
     value  TEXT    NOT NULL,
     PRIMARY KEY (run_id, key)
   ) WITHOUT ROWID;
+  -- Search starts from the most selective param or tag clause: (key, value) finds its runs directly.
+  CREATE INDEX params_by_key_value ON params (key, value);
+  CREATE INDEX tags_by_key_value ON tags (key, value);
 
   CREATE TABLE latest_metrics (
     id        INTEGER PRIMARY KEY,

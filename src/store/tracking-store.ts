@@ -119,6 +119,8 @@ export class TrackingStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // 64 MiB of page cache: searches over 100k runs stay in memory instead of re-reading pages.
+    db.pragma('cache_size = -65536');
     migrate(db);
     const store = new TrackingStore(db, options);
     store.ensureDefaultExperiment();

@@ -96,7 +96,7 @@ class FilterParser {
   private lookahead: Token | undefined;
 
   constructor(
-    private readonly filter: string,
+    filter: string,
     private readonly vocabulary: SearchVocabulary,
   ) {
     this.tokens = new Tokenizer(filter, (detail) => this.syntaxError(detail));
@@ -148,7 +148,8 @@ class FilterParser {
 
   private parseClause(): Clause {
     const nameToken = this.take();
-    if (nameToken.kind !== 'name' || (keywordOf(nameToken) !== null && KEYWORDS.has(keywordOf(nameToken)!))) {
+    const keyword = keywordOf(nameToken);
+    if (nameToken.kind !== 'name' || (keyword !== null && KEYWORDS.has(keyword))) {
       throw this.unexpected(nameToken, 'expected an identifier such as metrics.rmse, params.alpha or tags.`my tag`');
     }
     const target = resolveName(nameToken, this.vocabulary, ` in filter clause at position ${nameToken.start + 1}`);

@@ -268,10 +268,10 @@ export function compileRunSearch(query: RunSearchQuery): { sql: string; params: 
   let joinBudget = MAX_JOINED_TABLES - 1 - order.joins.length;
   const joins: SqlFragment[] = [];
   const filters: SqlFragment[] = [];
-  for (const r of restrictions) {
-    if ('where' in r) filters.push(r.where);
-    else if (joinBudget-- > 0) joins.push(asJoin(r.lookup));
-    else filters.push(asExists(r.lookup));
+  for (const restricted of restrictions) {
+    if ('where' in restricted) filters.push(restricted.where);
+    else if (joinBudget-- > 0) joins.push(asJoin(restricted.lookup));
+    else filters.push(asExists(restricted.lookup));
   }
   const conditions = [experimentPredicate(query.experimentIds), lifecyclePredicate('r.lifecycle_stage', query.viewType), ...filters];
   const where = joinFragments(
