@@ -1,0 +1,291 @@
+import { ROUTES } from '../api/routes';
+import type { ErrorBody, Experiment, FileInfo, KeyValue, RunInfo, RunStatus, ViewType, WireDouble, WireMetric, WireRun } from '../api/wire';
+
+/** How the client proves who it is: MLflow's token, its basic-auth app, or nothing. */
+export type Credentials = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'basic'; username: string; password: string };
+
+export interface ClientOptions {
+  /** The tracking URI, e.g. http://127.0.0.1:5000 (a path prefix is kept). */
+  readonly baseUrl: string;
+  readonly credentials?: Credentials;
+  /** Per-request timeout; a server that does not answer in time is reported as unreachable. */
+  readonly timeoutMs?: number;
+}
+
+/** A metric with its double decoded: NaN and the infinities as numbers. */
+export interface Metric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  run_id?: string;
+}
+
+export interface Run {
+  info: RunInfo;
+  data: { metrics: Metric[]; params: KeyValue[]; tags: KeyValue[] };
+  inputs: NonNullable<WireRun['inputs']>;
+  outputs: NonNullable<WireRun['outputs']>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string;
+}
+
+/**
+ * Why a call failed, in words a user can act on. `code` is MLflow's error_code, or UNREACHABLE when no
+ * server answered, or UNAUTHENTICATED/PERMISSION_DENIED for 401/403.
+ */
+export class MlflowApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'MlflowApiError';
+  }
+}
+
+/** Status → code when the body is not MLflow's JSON error (what the Python client assumes too). */
+const CODE_OF_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'ENDPOINT_NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  429: 'RESOURCE_EXHAUSTED',
+  501: 'NOT_IMPLEMENTED',
+  503: 'TEMPORARILY_UNAVAILABLE',
+};
+
+export function decodeDouble(value: WireDouble | undefined): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  if (value === 'NaN') return NaN;
+  return value === 'Infinity' ? Infinity : -Infinity;
+}
+
+function decodeMetric(metric: WireMetric): Metric {
+  const decoded: Metric = { key: metric.key, value: decodeDouble(metric.value), timestamp: metric.timestamp, step: metric.step ?? 0 };
+  if (metric.run_id !== undefined) decoded.run_id = metric.run_id;
+  return decoded;
+}
+
+function decodeRun(run: WireRun): Run {
+  return {
+    info: run.info,
+    data: { metrics: (run.data?.metrics ?? []).map(decodeMetric), params: run.data?.params ?? [], tags: run.data?.tags ?? [] },
+    inputs: run.inputs ?? {},
+    outputs: run.outputs ?? {},
+  };
+}
+
+/**
+ * A typed client of any MLflow tracking server: Runboard's own or a remote `mlflow server`. It speaks
+ * only the public REST API, so what works against one works against the other.
+ */
+export class MlflowClient {
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(options: ClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    const credentials = options.credentials ?? { kind: 'none' };
+    this.headers =
+      credentials.kind === 'bearer'
+        ? { Authorization: `Bearer ${credentials.token}` }
+        : credentials.kind === 'basic'
+          ? { Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` }
+          : {};
+  }
+
+  get baseUrl(): string {
+    return this.base;
+  }
+
+  // ------------------------------------------------------------ experiments
+
+  async searchExperiments(options: { filter?: string; orderBy?: string[]; viewType?: ViewType; maxResults?: number; pageToken?: string } = {}): Promise<Page<Experiment>> {
+    const body = await this.post<{ experiments?: Experiment[]; next_page_token?: string }>(ROUTES.experiments.search, {
+      filter: options.filter,
+      order_by: options.orderBy,
+      view_type: options.viewType,
+      max_results: options.maxResults ?? 1000,
+      page_token: options.pageToken,
+    });
+    return { items: body.experiments ?? [], nextPageToken: body.next_page_token || undefined };
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    return (await this.get<{ experiment: Experiment }>(ROUTES.experiments.get, { experiment_id: experimentId })).experiment;
+  }
+
+  /** The experiment of that name, or undefined when there is none. */
+  async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    try {
+      return (await this.get<{ experiment: Experiment }>(ROUTES.experiments.getByName, { experiment_name: name })).experiment;
+    } catch (error) {
+      if (error instanceof MlflowApiError && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      throw error;
+    }
+  }
+
+  async createExperiment(name: string, tags: KeyValue[] = []): Promise<string> {
+    return (await this.post<{ experiment_id: string }>(ROUTES.experiments.create, { name, tags })).experiment_id;
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    await this.post(ROUTES.experiments.update, { experiment_id: experimentId, new_name: newName });
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.post(ROUTES.experiments.delete, { experiment_id: experimentId });
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    await this.post(ROUTES.experiments.restore, { experiment_id: experimentId });
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    await this.post(ROUTES.experiments.setTag, { experiment_id: experimentId, key, value });
+  }
+
+  // ------------------------------------------------------------ runs
+
+  async searchRuns(options: {
+    experimentIds: string[];
+    filter?: string;
+    orderBy?: string[];
+    viewType?: ViewType;
+    maxResults?: number;
+    pageToken?: string;
+  }): Promise<Page<Run>> {
+    const body = await this.post<{ runs?: WireRun[]; next_page_token?: string }>(ROUTES.runs.search, {
+      experiment_ids: options.experimentIds,
+      filter: options.filter,
+      order_by: options.orderBy,
+      run_view_type: options.viewType,
+      max_results: options.maxResults ?? 1000,
+      page_token: options.pageToken,
+    });
+    return { items: (body.runs ?? []).map(decodeRun), nextPageToken: body.next_page_token || undefined };
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return decodeRun((await this.get<{ run: WireRun }>(ROUTES.runs.get, { run_id: runId })).run);
+  }
+
+  async updateRun(runId: string, update: { runName?: string; status?: RunStatus; endTime?: number }): Promise<RunInfo> {
+    const body = await this.post<{ run_info: RunInfo }>(ROUTES.runs.update, { run_id: runId, run_name: update.runName, status: update.status, end_time: update.endTime });
+    return body.run_info;
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.post(ROUTES.runs.delete, { run_id: runId });
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    await this.post(ROUTES.runs.restore, { run_id: runId });
+  }
+
+  async setTag(runId: string, key: string, value: string): Promise<void> {
+    await this.post(ROUTES.runs.setTag, { run_id: runId, key, value });
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.post(ROUTES.runs.deleteTag, { run_id: runId, key });
+  }
+
+  /** The whole history of one metric, page by page. */
+  async *metricHistory(runId: string, key: string, pageSize = 25_000): AsyncGenerator<Metric[]> {
+    let pageToken: string | undefined;
+    do {
+      const body = await this.get<{ metrics?: WireMetric[]; next_page_token?: string }>(ROUTES.metrics.history, {
+        run_id: runId,
+        metric_key: key,
+        max_results: String(pageSize),
+        page_token: pageToken,
+      });
+      yield (body.metrics ?? []).map(decodeMetric);
+      pageToken = body.next_page_token || undefined;
+    } while (pageToken);
+  }
+
+  /** Up to `maxResults` points per run, sampled by the server (for charts of long series). */
+  async sampledMetricHistory(runIds: string[], key: string, options: { maxResults?: number; startStep?: number; endStep?: number } = {}): Promise<Metric[]> {
+    const body = await this.get<{ metrics?: WireMetric[] }>(ROUTES.metrics.historyBulkInterval, {
+      run_ids: runIds,
+      metric_key: key,
+      max_results: options.maxResults === undefined ? undefined : String(options.maxResults),
+      start_step: options.startStep === undefined ? undefined : String(options.startStep),
+      end_step: options.endStep === undefined ? undefined : String(options.endStep),
+    });
+    return (body.metrics ?? []).map(decodeMetric);
+  }
+
+  // ------------------------------------------------------------ artifacts
+
+  /** One directory level of a run's artifacts, with run-relative paths. */
+  async listArtifacts(runId: string, path?: string): Promise<FileInfo[]> {
+    return (await this.get<{ files?: FileInfo[] }>(ROUTES.artifacts.listRun, { run_id: runId, path })).files ?? [];
+  }
+
+  /** The bytes of a file under an `mlflow-artifacts:/` URI root, e.g. a run's artifact_uri plus a path. */
+  async downloadProxiedArtifact(storagePath: string): Promise<Uint8Array> {
+    const encoded = storagePath.split('/').map(encodeURIComponent).join('/');
+    const response = await this.send('GET', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  // ------------------------------------------------------------ transport
+
+  async get<T>(path: string, query: Record<string, string | string[] | undefined>): Promise<T> {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) search.append(key, item);
+    }
+    const response = await this.send('GET', `/api/2.0${path}?${search}`);
+    return (await response.json()) as T;
+  }
+
+  async post<T = unknown>(path: string, body: Record<string, unknown>, method: 'POST' | 'PATCH' | 'DELETE' = 'POST'): Promise<T> {
+    const response = await this.send(method, `/api/2.0${path}`, JSON.stringify(body));
+    return (await response.json()) as T;
+  }
+
+  private async send(method: string, path: string, body?: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(this.base + path, {
+        method,
+        headers: { ...this.headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : String((error as Error).cause ?? error);
+      throw new MlflowApiError('UNREACHABLE', `Cannot reach the MLflow server at ${this.base} (${reason}). Check that it is running and the URL is right.`);
+    }
+    if (response.ok) return response;
+    const text = await response.text();
+    let parsed: Partial<ErrorBody> = {};
+    try {
+      parsed = JSON.parse(text) as Partial<ErrorBody>;
+    } catch {
+      // not MLflow's JSON error body: fall back on the status
+    }
+    const code = parsed.error_code ?? CODE_OF_STATUS[response.status] ?? 'INTERNAL_ERROR';
+    const message =
+      response.status === 401
+        ? `The MLflow server at ${this.base} refused the credentials (401). Check the token or password.${parsed.message ? ` Server said: ${parsed.message}` : ''}`
+        : response.status === 403
+          ? `The MLflow server at ${this.base} denied access (403).${parsed.message ? ` Server said: ${parsed.message}` : ''}`
+          : (parsed.message ?? `${method} ${path} failed with HTTP ${response.status}.`);
+    throw new MlflowApiError(code, message, response.status);
+  }
+}

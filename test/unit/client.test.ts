@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { MlflowApiError, MlflowClient } from '../../src/client/mlflow-client';
+import { startServer, type RunningServer } from '../../src/server/server';
+import { TrackingStore } from '../../src/store/tracking-store';
+
+const TOKEN = 'test-token-123';
+let dir: string;
+let store: TrackingStore;
+let server: RunningServer;
+let client: MlflowClient;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'runboard-client-'));
+  store = TrackingStore.open(dir);
+  server = await startServer({ store, artifactRoot: join(dir, 'artifacts'), port: 0, token: TOKEN });
+  client = new MlflowClient({ baseUrl: server.url, credentials: { kind: 'bearer', token: TOKEN } });
+});
+after(async () => {
+  await server.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('MlflowClient against runboard serve', () => {
+  test('experiments and runs round-trip, non-finite metrics decode to numbers', async () => {
+    const id = await client.createExperiment('client-test', [{ key: 'team', value: 'a' }]);
+    assert.equal((await client.getExperimentByName('client-test'))?.experiment_id, id);
+    assert.equal(await client.getExperimentByName('no-such-experiment'), undefined);
+    const run = store.createRun({ experiment_id: id, run_name: 'r1' });
+    store.logBatch(run.info.run_id, {
+      metrics: [
+        { key: 'loss', value: NaN, timestamp: 1, step: 0 },
+        { key: 'gain', value: -Infinity, timestamp: 1, step: 0 },
+      ],
+      params: [{ key: 'lr', value: '0.1' }],
+    });
+    const page = await client.searchRuns({ experimentIds: [id], filter: "params.lr = '0.1'" });
+    assert.equal(page.items.length, 1);
+    const metrics = Object.fromEntries(page.items[0]!.data.metrics.map((m) => [m.key, m.value]));
+    assert.ok(Number.isNaN(metrics.loss));
+    assert.equal(metrics.gain, -Infinity);
+    await client.updateRun(run.info.run_id, { runName: 'renamed' });
+    assert.equal((await client.getRun(run.info.run_id)).info.run_name, 'renamed');
+  });
+
+  test('metric history pages are followed to the end', async () => {
+    const run = store.createRun({});
+    store.logBatch(run.info.run_id, { metrics: Array.from({ length: 25 }, (_, i) => ({ key: 'm', value: i, timestamp: i, step: i })) });
+    const pages: number[][] = [];
+    for await (const page of client.metricHistory(run.info.run_id, 'm', 10)) pages.push(page.map((m) => m.step));
+    assert.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
+    assert.deepEqual(pages.flat(), Array.from({ length: 25 }, (_, i) => i));
+  });
+
+  test('errors carry MLflow codes and say what to do', async () => {
+    await assert.rejects(client.getRun('0'.repeat(32)), (e: unknown) => e instanceof MlflowApiError && e.code === 'RESOURCE_DOES_NOT_EXIST' && e.status === 404);
+    await assert.rejects(client.searchRuns({ experimentIds: ['0'], filter: 'metrics.x > ' }), (e: unknown) => e instanceof MlflowApiError && e.code === 'INVALID_PARAMETER_VALUE');
+    const wrong = new MlflowClient({ baseUrl: server.url, credentials: { kind: 'bearer', token: 'nope' } });
+    await assert.rejects(wrong.searchExperiments(), (e: unknown) => e instanceof MlflowApiError && e.code === 'UNAUTHENTICATED' && /credentials/.test(e.message));
+    const nowhere = new MlflowClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
+    await assert.rejects(nowhere.searchExperiments(), (e: unknown) => e instanceof MlflowApiError && e.code === 'UNREACHABLE' && /Cannot reach/.test(e.message));
+  });
+});
