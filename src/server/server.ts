@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ArtifactStore } from '../store/artifacts';
+import { MlflowError } from '../store/errors';
 import type { TrackingStore } from '../store/tracking-store';
 import { addArtifactRoutes } from './artifact-routes';
 import { HttpError, sendError, sendJson } from './http';
@@ -61,7 +62,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const result = await match.handler({ req, res, url, tail: match.tail, params: match.params });
       if (result !== undefined) sendJson(res, 200, result);
     } catch (error) {
-      if (!(error instanceof Error) || error.name !== 'MlflowError') log(`${req.method} ${req.url}: ${String(error)}`);
+      // Callers' mistakes go back to them; only faults of ours belong in the server log.
+      if (!(error instanceof MlflowError) && !(error instanceof HttpError)) log(`${req.method} ${req.url}: ${String(error)}`);
       if (res.headersSent) res.destroy();
       else {
         // Unread request bodies must not be parsed as the next request on a kept-alive socket.
