@@ -1,5 +1,5 @@
 import { ROUTES } from '../api/routes';
-import type { ErrorBody, Experiment, FileInfo, KeyValue, RunInfo, RunStatus, ViewType, WireDouble, WireMetric, WireRun } from '../api/wire';
+import type { ErrorBody, Experiment, FileInfo, KeyValue, ModelVersion, RegisteredModel, RunInfo, RunStatus, Stage, ViewType, WireDouble, WireMetric, WireRun } from '../api/wire';
 
 /** How the client proves who it is: MLflow's token, its basic-auth app, or nothing. */
 export type Credentials = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'basic'; username: string; password: string };
@@ -225,6 +225,75 @@ export class MlflowClient {
       end_step: options.endStep === undefined ? undefined : String(options.endStep),
     });
     return (body.metrics ?? []).map(decodeMetric);
+  }
+
+  // ------------------------------------------------------------ model registry
+
+  async searchRegisteredModels(options: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string } = {}): Promise<Page<RegisteredModel>> {
+    const body = await this.get<{ registered_models?: RegisteredModel[]; next_page_token?: string }>(ROUTES.registeredModels.search, {
+      filter: options.filter,
+      order_by: options.orderBy,
+      max_results: String(options.maxResults ?? 100),
+      page_token: options.pageToken,
+    });
+    return { items: body.registered_models ?? [], nextPageToken: body.next_page_token || undefined };
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return (await this.get<{ registered_model: RegisteredModel }>(ROUTES.registeredModels.get, { name })).registered_model;
+  }
+
+  async searchModelVersions(options: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string } = {}): Promise<Page<ModelVersion>> {
+    const body = await this.get<{ model_versions?: ModelVersion[]; next_page_token?: string }>(ROUTES.modelVersions.search, {
+      filter: options.filter,
+      order_by: options.orderBy,
+      max_results: String(options.maxResults ?? 1000),
+      page_token: options.pageToken,
+    });
+    return { items: body.model_versions ?? [], nextPageToken: body.next_page_token || undefined };
+  }
+
+  /** Registers `source` (a runs:/ or models:/ URI) as a new version of `name`, creating the model if needed. */
+  async registerModelVersion(name: string, source: string, runId?: string, modelId?: string): Promise<ModelVersion> {
+    try {
+      await this.post(ROUTES.registeredModels.create, { name });
+    } catch (error) {
+      if (!(error instanceof MlflowApiError && (error.code === 'RESOURCE_ALREADY_EXISTS' || error.code === 'ALREADY_EXISTS'))) throw error;
+    }
+    const body = await this.post<{ model_version: ModelVersion }>(ROUTES.modelVersions.create, { name, source, run_id: runId, model_id: modelId });
+    return body.model_version;
+  }
+
+  async transitionStage(name: string, version: string, stage: Stage, archiveExistingVersions = false): Promise<ModelVersion> {
+    const body = await this.post<{ model_version: ModelVersion }>(ROUTES.modelVersions.transitionStage, {
+      name,
+      version,
+      stage,
+      archive_existing_versions: archiveExistingVersions,
+    });
+    return body.model_version;
+  }
+
+  async setAlias(name: string, alias: string, version: string): Promise<void> {
+    await this.post(ROUTES.registeredModels.alias, { name, alias, version });
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    await this.post(ROUTES.registeredModels.alias, { name, alias }, 'DELETE');
+  }
+
+  async deleteModelVersion(name: string, version: string): Promise<void> {
+    await this.post(ROUTES.modelVersions.delete, { name, version }, 'DELETE');
+  }
+
+  /** Logged models of an experiment, e.g. to find the model a run logged (MLflow 3). */
+  async searchLoggedModels(experimentIds: string[], filter?: string): Promise<{ info: { model_id: string; name: string; source_run_id?: string; artifact_uri: string } }[]> {
+    const body = await this.post<{ models?: { info: { model_id: string; name: string; source_run_id?: string; artifact_uri: string } }[] }>(ROUTES.loggedModels.search, {
+      experiment_ids: experimentIds,
+      filter,
+      max_results: 1000,
+    });
+    return body.models ?? [];
   }
 
   // ------------------------------------------------------------ artifacts

@@ -1,12 +1,16 @@
 import * as vscode from 'vscode';
+import { Runboard } from './runboard';
 
-// The extension host side lands with the "Runboard in VS Code" issue; for now the bundle only activates.
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand('runboard.showServerInfo', () =>
-      vscode.window.showInformationMessage('Runboard: run `npx runboard serve --store .runboard` to start a tracking server.'),
-    ),
-  );
+let runboard: Runboard | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  runboard = new Runboard(context);
+  context.subscriptions.push(runboard);
+  // Views and commands are usable at once; the server starts in its worker without blocking activation.
+  void runboard.start();
 }
 
-export function deactivate(): void {}
+export function deactivate(): void {
+  runboard?.dispose();
+  runboard = undefined;
+}

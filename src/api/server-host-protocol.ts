@@ -1,0 +1,29 @@
+/**
+ * Messages between the extension host and the tracking-server worker thread it starts. The worker owns
+ * the store (SQLite) and the HTTP server, so no long work runs on the extension host's own thread.
+ */
+export interface ServerWorkerOptions {
+  /** Absolute folder of the store. */
+  readonly storeDir: string;
+  /** Preferred port; 0 or a taken port falls back to a free one. */
+  readonly port: number;
+  readonly token: string;
+}
+
+export type WorkerMessage =
+  | { readonly type: 'ready'; readonly url: string; readonly port: number; readonly startedInMs: number }
+  | { readonly type: 'change'; readonly kind: 'experiment' | 'run' | 'model'; readonly id: string }
+  | { readonly type: 'log'; readonly line: string }
+  | { readonly type: 'failed'; readonly code: 'STORE_LOCKED' | 'NATIVE_MODULE' | 'PORT' | 'OTHER'; readonly message: string };
+
+export type HostMessage = { readonly type: 'stop' };
+
+/** Written beside the store while a server serves it, so a second window reuses that server. */
+export interface ServerLease {
+  readonly url: string;
+  readonly pid: number;
+  readonly startedAt: number;
+}
+
+export const LEASE_FILE = 'server.json';
+export const LOCK_FILE = 'server.lock';
