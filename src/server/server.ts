@@ -6,6 +6,7 @@ import type { TrackingStore } from '../store/tracking-store';
 import { addArtifactRoutes } from './artifact-routes';
 import { HttpError, sendError, sendJson } from './http';
 import { addLoggedModelRoutes } from './logged-model-routes';
+import { addRegistryRoutes } from './registry-routes';
 import { Router } from './router';
 import { checkRequest } from './security';
 import { addTrackingRoutes, type ChangeListener } from './tracking-routes';
@@ -37,6 +38,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const artifacts = new ArtifactStore(options.artifactRoot);
   addTrackingRoutes(router, options.store, artifacts, options.onChange);
   addLoggedModelRoutes(router, options.store, options.onChange);
+  addRegistryRoutes(router, options.store, options.onChange);
   addArtifactRoutes(router, artifacts);
   const log = options.log ?? (() => {});
 

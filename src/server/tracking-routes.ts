@@ -16,7 +16,7 @@ const RUN_STATUS_NUMBERS: Record<number, RunStatus> = { 1: 'RUNNING', 2: 'SCHEDU
 const HISTORY_STREAM_PAGE = 10000;
 
 /** Called after every successful write, so the host can tell its views what changed. */
-export type ChangeListener = (change: { kind: 'experiment' | 'run'; id: string }) => void;
+export type ChangeListener = (change: { kind: 'experiment' | 'run' | 'model'; id: string }) => void;
 
 /** The tracking service: experiments, runs, logging, search and metric history. */
 export function addTrackingRoutes(router: Router, store: TrackingStore, artifacts: ArtifactStore, onChange: ChangeListener = () => {}): void {

@@ -110,3 +110,37 @@ export interface LoggedModel {
   info: LoggedModelInfo;
   data: { params: KeyValue[]; metrics: (Metric & ModelMetricFields & { run_id?: string })[] };
 }
+
+/** Registry stages; `Deleted_Internal` marks a soft-deleted version and never leaves the store. */
+export type ModelVersionStage = 'None' | 'Staging' | 'Production' | 'Archived';
+export const MODEL_VERSION_STAGES: readonly ModelVersionStage[] = ['None', 'Staging', 'Production', 'Archived'];
+
+/** A registered model version as the registry REST API sends it (version numbers are strings). */
+export interface ModelVersion {
+  name: string;
+  version: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  current_stage: ModelVersionStage;
+  description?: string;
+  source: string;
+  run_id?: string;
+  /** Always READY: versions are registered synchronously. */
+  status: 'READY';
+  status_message?: string;
+  tags: KeyValue[];
+  run_link?: string;
+  aliases: string[];
+  model_id?: string;
+}
+
+export interface RegisteredModel {
+  name: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  description?: string;
+  /** The highest version in each stage that has one. */
+  latest_versions: ModelVersion[];
+  tags: KeyValue[];
+  aliases: { alias: string; version: string }[];
+}

@@ -160,6 +160,54 @@ const migrations: readonly string[] = [
     dataset_digest TEXT
   );
   CREATE INDEX logged_model_metrics_by_model ON logged_model_metrics (model_id, key);
+
+  -- Model registry. Children hang off the registered model's surrogate id, so a rename touches one row
+  -- and deleting a model cascades to its versions, tags and aliases (the name becomes reusable).
+  CREATE TABLE registered_models (
+    id                     INTEGER PRIMARY KEY,
+    name                   TEXT    NOT NULL UNIQUE,
+    description            TEXT,
+    creation_timestamp     INTEGER NOT NULL,
+    last_updated_timestamp INTEGER NOT NULL
+  );
+  CREATE TABLE registered_model_tags (
+    registered_model_id INTEGER NOT NULL REFERENCES registered_models(id) ON DELETE CASCADE,
+    key                 TEXT    NOT NULL,
+    value               TEXT    NOT NULL,
+    PRIMARY KEY (registered_model_id, key)
+  ) WITHOUT ROWID;
+  -- Deleted versions stay as rows in stage 'Deleted_Internal' so their numbers are never reused.
+  CREATE TABLE model_versions (
+    id                     INTEGER PRIMARY KEY,
+    registered_model_id    INTEGER NOT NULL REFERENCES registered_models(id) ON DELETE CASCADE,
+    version                INTEGER NOT NULL,
+    creation_timestamp     INTEGER NOT NULL,
+    last_updated_timestamp INTEGER NOT NULL,
+    description            TEXT,
+    current_stage          TEXT    NOT NULL DEFAULT 'None',
+    source                 TEXT    NOT NULL,
+    storage_location       TEXT,
+    run_id                 TEXT,
+    run_link               TEXT,
+    status_message         TEXT,
+    model_id               TEXT,
+    UNIQUE (registered_model_id, version)
+  );
+  CREATE INDEX model_versions_by_run ON model_versions (run_id);
+  CREATE INDEX model_versions_by_update ON model_versions (last_updated_timestamp);
+  CREATE TABLE model_version_tags (
+    version_id INTEGER NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,
+    key        TEXT    NOT NULL,
+    value      TEXT    NOT NULL,
+    PRIMARY KEY (version_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX model_version_tags_by_key_value ON model_version_tags (key, value);
+  CREATE TABLE registered_model_aliases (
+    registered_model_id INTEGER NOT NULL REFERENCES registered_models(id) ON DELETE CASCADE,
+    alias               TEXT    NOT NULL,
+    version             INTEGER NOT NULL,
+    PRIMARY KEY (registered_model_id, alias)
+  ) WITHOUT ROWID;
   `,
 ];
 

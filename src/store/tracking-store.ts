@@ -21,6 +21,7 @@ import { LoggedModels } from './logged-models';
 import { MetricHistory } from './metric-history';
 import { decodeOffsetToken, encodePageToken } from './page-token';
 import { randomRunName } from './run-names';
+import { ModelRegistry } from './registry';
 import { migrate } from './schema';
 import { compileExperimentSearch } from './search/experiments';
 import { compileRunSearch } from './search/runs';
@@ -95,6 +96,7 @@ interface LatestRow {
 export class TrackingStore {
   readonly history: MetricHistory;
   readonly models: LoggedModels;
+  readonly registry: ModelRegistry;
   private readonly statements = new Map<string, SqlStatement<never>>();
   private readonly now: () => number;
 
@@ -109,6 +111,14 @@ export class TrackingStore {
       sql: (sql) => this.sql(sql),
       now: this.now,
       activeExperiment: (experimentId) => this.activeExperimentRow(experimentId),
+    });
+    this.registry = new ModelRegistry({
+      db,
+      sql: (sql) => this.sql(sql),
+      now: this.now,
+      loggedModel: (modelId) => this.models.get(modelId).info,
+      setLoggedModelTag: (modelId, tag) => this.models.setTags(modelId, [tag]),
+      runArtifactUri: (runId) => this.sql<{ artifact_uri: string }>('SELECT artifact_uri FROM runs WHERE run_uuid = ?').get(runId)?.artifact_uri,
     });
   }
 
