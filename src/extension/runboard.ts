@@ -5,6 +5,7 @@ import { MlflowClient } from '../client/mlflow-client';
 import { ServerHost, type ServerState } from './server-host';
 import type { DataChange, Services } from './services';
 import { StatusBar } from './status-bar';
+import { registerTrees } from './trees';
 
 /** How long change events are gathered before views refresh: a training loop logs many times a second. */
 const REFRESH_DEBOUNCE_MS = 400;
@@ -36,6 +37,7 @@ export class Runboard implements Services, vscode.Disposable {
     this.disposables.push(this.host.onDidChangeState((state) => this.onServerState(state)));
     this.disposables.push(this.host.onDidWrite((change) => this.queueChange(change)));
     this.disposables.push(this.registerCommands());
+    registerTrees(context, this);
   }
 
   get client(): MlflowClient | undefined {
@@ -185,8 +187,9 @@ export class Runboard implements Services, vscode.Disposable {
 
 /** `runboard.store.path`, relative to the first workspace folder; a window with no folder uses global storage. */
 function resolveStoreDir(context: vscode.ExtensionContext): string {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const setting = vscode.workspace.getConfiguration('runboard').get<string>('store.path') || '.runboard';
+  const folderUri = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const folder = folderUri?.fsPath;
+  const setting = vscode.workspace.getConfiguration('runboard', folderUri).get<string>('store.path') || '.runboard';
   if (isAbsolute(setting)) return setting;
   return folder ? join(folder, setting) : join(context.globalStorageUri.fsPath, 'store');
 }

@@ -111,6 +111,10 @@ interface RunList {
   loadingMore: Promise<void> | undefined;
   error: string | undefined;
   readonly loadMore: LoadMoreNode;
+  /** Runs whose change made the list reload, by id → status: if a reload leaves one out... */
+  expected: Map<string, string>;
+  /** ...it stays out (filtered, or on a later page) until its status changes or everything refreshes. */
+  skipped: Map<string, string>;
 }
 
 interface ArtifactListing {
@@ -258,11 +262,17 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       return;
     }
     if (hidden) return;
-    // A run the view does not show yet: its list (if loaded) reloads.
+    // A run the view does not show yet: its list (if loaded) reloads, unless the run would not show in it.
     const parentId = tagValue(run, PARENT_TAG);
     const parent = parentId ? this.runNodes.get(parentId) : this.experimentNodes.get(run.info.experiment_id);
-    if (parent) this.reloadList(parent);
-    else if (!parentId && !this.experimentNodes.has(run.info.experiment_id)) this.onDataChanged({ kind: 'experiment', id: run.info.experiment_id }).catch(() => undefined);
+    if (parent) {
+      const list = this.listOf(parent);
+      if (list.state === 'unloaded' || list.skipped.get(runId) === run.info.status) return;
+      const oldest = list.nodes[list.nodes.length - 1]?.run.info.start_time;
+      if (list.nextPageToken && oldest !== undefined && (run.info.start_time ?? 0) < oldest) return; // on a page not loaded
+      list.expected.set(runId, run.info.status);
+      this.reloadList(parent);
+    } else if (!parentId && !this.experimentNodes.has(run.info.experiment_id)) this.onDataChanged({ kind: 'experiment', id: run.info.experiment_id }).catch(() => undefined);
   }
 
   /** The next page of a run list ("Load more runs…"). */
@@ -457,6 +467,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       list.pages = loaded;
       list.state = 'loaded';
       list.error = undefined;
+      for (const [runId, status] of list.expected) if (!seen.has(runId)) list.skipped.set(runId, status);
+      for (const runId of seen) list.skipped.delete(runId);
+      list.expected.clear();
     } catch (error) {
       list.error = errorMessage(error);
       list.state = 'stale';
@@ -681,6 +694,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   private markStale(list: RunList, resetPages = false): void {
     if (list.state === 'loaded') list.state = 'stale';
+    list.skipped.clear();
     if (resetPages) {
       list.pages = 1;
       list.state = list.state === 'unloaded' ? 'unloaded' : 'stale';
@@ -698,6 +712,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     list.state = 'unloaded';
     list.pages = 1;
     list.nextPageToken = undefined;
+    list.expected.clear();
+    list.skipped.clear();
   }
 
   /** A new client (server restart, another server): everything is loaded afresh. */
@@ -743,5 +759,7 @@ function newRunList(owner: ExperimentNode | RunNode): RunList {
     loadingMore: undefined,
     error: undefined,
     loadMore: { kind: 'loadMore', id: `${owner.id}/more`, parent: owner },
+    expected: new Map(),
+    skipped: new Map(),
   };
 }
