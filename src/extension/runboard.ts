@@ -5,7 +5,7 @@ import { MlflowClient } from '../client/mlflow-client';
 import { ServerHost, type ServerState } from './server-host';
 import type { DataChange, Services } from './services';
 import { StatusBar } from './status-bar';
-import { registerTrees } from './trees';
+import { registerTrees, type RegisteredTrees } from './trees';
 
 /** How long change events are gathered before views refresh: a training loop logs many times a second. */
 const REFRESH_DEBOUNCE_MS = 400;
@@ -24,6 +24,7 @@ export class Runboard implements Services, vscode.Disposable {
   readonly onDidChangeClient = this.clientEmitter.event;
   readonly onDidChangeData = this.dataEmitter.event;
   readonly host: ServerHost;
+  readonly trees: RegisteredTrees;
   private currentClient: MlflowClient | undefined;
   private pending: DataChange | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -37,7 +38,7 @@ export class Runboard implements Services, vscode.Disposable {
     this.disposables.push(this.host.onDidChangeState((state) => this.onServerState(state)));
     this.disposables.push(this.host.onDidWrite((change) => this.queueChange(change)));
     this.disposables.push(this.registerCommands());
-    registerTrees(context, this);
+    this.trees = registerTrees(context, this);
   }
 
   get client(): MlflowClient | undefined {

@@ -25,6 +25,9 @@ wb.test('"Runboard: Show Server Log" opens the Output panel on the Runboard chan
   await h.expectPoll(async () => /Tracking server ready at http:\/\/127\.0\.0\.1:\d+/.test(await h.outputText(page)), {
     timeout: 60000, what: '"Tracking server ready at ..." in the Runboard log', detail: () => h.outputText(page),
   });
+  const ready = /Activation to server ready: (\d+) ms/.exec(await h.outputText(page));
+  assert.ok(ready, 'the log says how long the server took to be ready after activation');
+  console.log(`[e2e] activation to server ready: ${ready[1]} ms`);
   await page.screenshot({ path: `${h.RESULTS_DIR}/smoke-server-log.png` });
 });
 

@@ -63,7 +63,8 @@ const tests = {
 
 async function run() {
   const results = [];
-  for (const [name, fn] of Object.entries(tests)) {
+  const all = { ...tests, ...require('./commands.cjs').tests };
+  for (const [name, fn] of Object.entries(all)) {
     const t0 = Date.now();
     try {
       await fn();
