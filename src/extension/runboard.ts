@@ -100,7 +100,9 @@ export class Runboard implements Services, vscode.Disposable {
   }
 
   private queueChange(change: DataChange): void {
-    this.pending = !this.pending || this.pending.kind === change.kind ? change : { kind: 'all' };
+    // Two different things changed within one window (two runs logging at once): refresh everything on screen.
+    const same = this.pending && this.pending.kind === change.kind && this.pending.id === change.id;
+    this.pending = !this.pending || same ? change : { kind: 'all' };
     if (this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;

@@ -19,6 +19,7 @@ import {
   modelVersionUri,
   quoteFilterString,
   runContextValue,
+  runFingerprint,
   runLabel,
   runsUri,
   runStatusIcon,
@@ -143,6 +144,23 @@ describe('rows', () => {
     assert.equal(experimentContextValue('7', 'deleted'), 'experiment.deleted');
     assert.equal(modelVersionContextValue([]), 'modelVersion');
     assert.equal(modelVersionContextValue(['champion']), 'modelVersion.aliased');
+  });
+
+  test('run fingerprints change with what a row shows', () => {
+    const run = () => ({
+      info: { run_name: 'a', status: 'RUNNING', lifecycle_stage: 'active', start_time: 1 },
+      data: { metrics: [{ key: 'loss', value: NaN, step: 0, timestamp: 1 }], params: [{ key: 'lr', value: '0.1' }], tags: [] as { key: string; value: string }[] },
+    });
+    assert.equal(runFingerprint(run()), runFingerprint(run()));
+    const logged = run();
+    logged.data.metrics[0]!.value = 0.5;
+    assert.notEqual(runFingerprint(logged), runFingerprint(run()));
+    const finished = run();
+    finished.info.status = 'FINISHED';
+    assert.notEqual(runFingerprint(finished), runFingerprint(run()));
+    const tagged = run();
+    tagged.data.tags.push({ key: 'mlflow.note.content', value: 'x' });
+    assert.notEqual(runFingerprint(tagged), runFingerprint(run()));
   });
 
   test('status icons', () => {

@@ -17,6 +17,7 @@ import {
   loggedModelArtifactPaths,
   RUNS_ORDER_BY,
   runContextValue,
+  runFingerprint,
   runLabel,
   runStatusIcon,
   sortByKey,
@@ -119,7 +120,10 @@ interface RunList {
 
 interface ArtifactListing {
   nodes: ArtifactNode[];
+  /** `stale`: reload when next shown (after a collapse, or when the run changed). */
   state: 'loaded' | 'stale';
+  /** The row the listing is the children of: the Artifacts group or a folder. */
+  readonly owner: GroupNode | ArtifactNode;
 }
 
 const GROUP_LABELS: Record<GroupKind, string> = { params: 'Parameters', metrics: 'Metrics', tags: 'Tags', artifacts: 'Artifacts' };
@@ -149,6 +153,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   private rootError: string | undefined;
   /** Every run row currently in a loaded list, by run id. */
   private readonly runNodes = new Map<string, RunNode>();
+  private syncing: Promise<void> | undefined;
+  private syncQueued: 'root' | 'full' | undefined;
   private treeView: vscode.TreeView<ExperimentsNode> | undefined;
   private currentFilter: string | undefined;
   private deletedShown: boolean;
@@ -163,7 +169,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       services.onDidChangeClient(() => this.reset()),
       services.onDidChangeData((change) => void this.onDataChanged(change)),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('runboard.runs.pageSize')) this.refresh({ resetPages: true });
+        if (event.affectsConfiguration('runboard.runs.pageSize')) this.reload({ resetPages: true });
       }),
     );
     this.updateContext();
@@ -176,6 +182,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   /** The TreeView that shows this provider (for its description and selection). */
   attach(view: vscode.TreeView<ExperimentsNode>): void {
     this.treeView = view;
+    this.disposables.push(view.onDidCollapseElement((event) => this.onCollapsed(event.element)));
     this.updateContext();
   }
 
@@ -201,41 +208,139 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     this.currentFilter = filter?.trim() || undefined;
     await this.memento.update(FILTER_KEY, this.currentFilter);
     this.updateContext();
-    this.refresh({ resetPages: true });
+    this.reload({ resetPages: true });
   }
 
   async setShowDeleted(show: boolean): Promise<void> {
     this.deletedShown = show;
     await this.memento.update(SHOW_DELETED_KEY, show);
     this.updateContext();
-    this.refresh({ resetPages: true });
+    this.reload({ resetPages: true });
   }
 
-  /** Reloads everything shown (lazily: collapsed nodes reload when expanded). */
-  refresh(options: { resetPages?: boolean } = {}): void {
-    if (this.rootState === 'loaded') this.rootState = 'stale';
-    for (const experiment of this.experimentNodes.values()) this.markStale(experiment.runs, options.resetPages);
-    for (const run of this.runNodes.values()) {
-      this.markStale(run.children, options.resetPages);
-      for (const listing of run.artifactDirs.values()) listing.state = 'stale';
-    }
+  /**
+   * Reloads everything, repainting the whole view: for changes that touch every row (filter, show deleted,
+   * page size). Data changes go through `sync` instead, which repaints only what changed.
+   */
+  reload(options: { resetPages?: boolean } = {}): void {
+    this.markAllStale(options.resetPages);
     this.changeEmitter.fire(undefined);
   }
 
   /** What the lead's debounced change events (and this view's own commands) report. */
   async onDataChanged(change: DataChange): Promise<void> {
-    if (change.kind === 'model') return;
-    if (change.kind === 'all' || !this.services.client) return this.refresh();
-    if (change.kind === 'experiment') {
-      if (this.rootState === 'loaded') this.rootState = 'stale';
-      // The experiment's runs may have been deleted or restored with it.
-      const node = change.id === undefined ? undefined : this.experimentNodes.get(change.id);
-      if (node) this.markStale(node.runs);
+    if (change.kind === 'model' || !this.services.client) return;
+    if (change.kind === 'run' && change.id !== undefined) return this.refreshRun(change.id);
+    return this.scheduleSync(change.kind === 'experiment' ? 'root' : 'full');
+  }
+
+  /**
+   * Brings the shown rows up to date and repaints only rows whose data changed. Repainting a row makes VS
+   * Code drop and re-ask its children, and a click on a child in that moment finds nothing (an expanded
+   * row with no children): so unchanged rows are never repainted.
+   */
+  private scheduleSync(scope: 'root' | 'full'): Promise<void> {
+    if (this.syncing) {
+      this.syncQueued = this.syncQueued === 'full' || scope === 'full' ? 'full' : 'root';
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      let next: 'root' | 'full' | undefined = scope;
+      while (next) {
+        this.syncQueued = undefined;
+        try {
+          await this.sync(next);
+        } catch (error) {
+          this.services.log.warn(`Runboard: could not refresh the Experiments view: ${errorMessage(error)}`);
+        }
+        next = this.syncQueued;
+      }
+    })().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async sync(scope: 'root' | 'full'): Promise<void> {
+    const client = this.services.client;
+    if (!client || this.rootState === 'unloaded') return; // nothing shown yet: the first getChildren loads
+    const before = this.rootSignature();
+    if (this.rootState === 'loaded') this.rootState = 'stale';
+    this.rootLoading ??= this.loadExperiments(client).finally(() => (this.rootLoading = undefined));
+    await this.rootLoading;
+    if (this.rootSignature() !== before) {
+      this.markAllStale(false, { keepRoot: true });
       this.changeEmitter.fire(undefined);
       return;
     }
-    if (change.id === undefined) return this.refresh();
-    await this.refreshRun(change.id);
+    if (scope === 'root') return;
+    for (const experiment of this.experimentNodes.values()) await this.syncList(client, experiment);
+  }
+
+  /** Reloads a shown run list; repaints its owner when the rows changed, else each run row that changed. */
+  private async syncList(client: MlflowClient, owner: ExperimentNode | RunNode): Promise<void> {
+    const list = this.listOf(owner);
+    // Unloaded or stale: not shown, or reloads when next shown. A list that failed is shown (as an error row): retry it.
+    if (list.state === 'unloaded' || (list.state === 'stale' && list.error === undefined)) return;
+    const before = listSignature(list);
+    const prints = new Map(list.nodes.map((node) => [node.run.info.run_id, runFingerprint(node.run)]));
+    list.state = 'stale';
+    list.loading ??= this.loadRunList(client, owner, list).finally(() => (list.loading = undefined));
+    await list.loading;
+    if (listSignature(list) !== before) {
+      this.changeEmitter.fire(owner);
+      return;
+    }
+    if (list.error !== undefined) return; // still failing: the error row stays
+    for (const node of list.nodes) {
+      if (prints.get(node.run.info.run_id) !== runFingerprint(node.run)) {
+        this.markArtifactsStale(node);
+        this.changeEmitter.fire(node);
+        continue;
+      }
+      await this.syncList(client, node);
+      await this.syncArtifacts(client, node);
+    }
+  }
+
+  /** Artifacts send no change events: shown listings are compared on each sync. */
+  private async syncArtifacts(client: MlflowClient, runNode: RunNode): Promise<void> {
+    for (const [path, listing] of [...runNode.artifactDirs]) {
+      if (listing.state !== 'loaded') continue;
+      const before = artifactSignature(listing.nodes);
+      listing.state = 'stale';
+      await this.artifactChildren(client, runNode, listing.owner);
+      const after = runNode.artifactDirs.get(path);
+      if (!after || after.state !== 'loaded' || artifactSignature(after.nodes) !== before) this.changeEmitter.fire(listing.owner);
+    }
+  }
+
+  /** A collapsed row's lists reload when it is expanded again, and are not kept up to date meanwhile. */
+  private onCollapsed(node: ExperimentsNode): void {
+    if (node.kind === 'experiment') this.markStale(node.runs);
+    else if (node.kind === 'run') {
+      this.markStale(node.children);
+      this.markArtifactsStale(node);
+    } else if (node.kind === 'group' && node.group === 'artifacts') this.markArtifactsStale(node.run);
+    else if (node.kind === 'artifact') {
+      for (const [path, listing] of node.run.artifactDirs) if (path === node.file.path || path.startsWith(`${node.file.path}/`)) listing.state = 'stale';
+    }
+  }
+
+  private markArtifactsStale(node: RunNode): void {
+    for (const listing of node.artifactDirs.values()) listing.state = 'stale';
+  }
+
+  private rootSignature(): string {
+    const experiments = [...this.experimentNodes.values()].map((n) => [n.experiment.experiment_id, n.experiment.name, n.experiment.lifecycle_stage, n.experiment.artifact_location ?? '']);
+    return JSON.stringify([this.rootError ?? null, experiments]);
+  }
+
+  private markAllStale(resetPages = false, options: { keepRoot?: boolean } = {}): void {
+    if (this.rootState === 'loaded' && !options.keepRoot) this.rootState = 'stale';
+    for (const experiment of this.experimentNodes.values()) this.markStale(experiment.runs, resetPages);
+    for (const run of this.runNodes.values()) {
+      this.markStale(run.children, resetPages);
+      this.markArtifactsStale(run);
+    }
   }
 
   /** One run changed: repaint its row (and its groups), or reload the list it appears in or joins. */
@@ -256,9 +361,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     const hidden = run.info.lifecycle_stage === 'deleted' && !this.deletedShown;
     if (node) {
       if (hidden) return this.reloadList(node.parent);
+      const changed = runFingerprint(node.run) !== runFingerprint(run);
       node.run = run;
-      for (const listing of node.artifactDirs.values()) listing.state = 'stale';
-      this.changeEmitter.fire(node);
+      if (changed) {
+        this.markArtifactsStale(node);
+        this.changeEmitter.fire(node);
+      }
       return;
     }
     if (hidden) return;
@@ -272,7 +380,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       if (list.nextPageToken && oldest !== undefined && (run.info.start_time ?? 0) < oldest) return; // on a page not loaded
       list.expected.set(runId, run.info.status);
       this.reloadList(parent);
-    } else if (!parentId && !this.experimentNodes.has(run.info.experiment_id)) this.onDataChanged({ kind: 'experiment', id: run.info.experiment_id }).catch(() => undefined);
+    } else if (!parentId && !this.experimentNodes.has(run.info.experiment_id)) await this.scheduleSync('root');
   }
 
   /** The next page of a run list ("Load more runs…"). */
@@ -310,15 +418,6 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       return undefined;
     } catch (error) {
       return errorMessage(error);
-    }
-  }
-
-  /** Marks a folder that turned out to hold an MLmodel, so its menu offers Register Model. */
-  private markModelFolder(node: ArtifactNode | GroupNode, files: readonly FileInfo[]): void {
-    if (node.kind !== 'artifact' || node.isModel) return;
-    if (files.some((file) => !file.is_dir && baseName(file.path) === 'MLmodel')) {
-      node.isModel = true;
-      setTimeout(() => this.changeEmitter.fire(node), 0);
     }
   }
 
@@ -431,7 +530,6 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       list.loading ??= this.loadRunList(client, owner, list).finally(() => (list.loading = undefined));
       await list.loading;
     }
-    if (owner.kind === 'experiment') this.updateRunCount(owner);
     const ownerId = owner.id;
     if (list.error !== undefined) return [messageNode(ownerId, owner, `Could not load runs: ${list.error}`, 'error', list.error)];
     const rows: ExperimentsNode[] = [...list.nodes];
@@ -527,8 +625,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         node.isModel = file.is_dir && modelPaths.has(file.path);
         return node;
       });
-    runNode.artifactDirs.set(path, { nodes, state: 'loaded' });
-    this.markModelFolder(parent, files);
+    runNode.artifactDirs.set(path, { nodes, state: 'loaded', owner: parent });
+    // A folder found to hold an MLmodel shows as a model the next time it is painted.
+    if (parent.kind === 'artifact' && files.some((file) => !file.is_dir && baseName(file.path) === 'MLmodel')) parent.isModel = true;
     return nodes;
   }
 
@@ -555,19 +654,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   private runCountText(node: ExperimentNode): string | undefined {
     const list = node.runs;
-    if (list.state === 'unloaded' || list.error !== undefined) return undefined;
+    // Known only once the runs are loaded (and up to date: a filter change makes the old count wrong).
+    if (list.state !== 'loaded' || list.error !== undefined) return undefined;
     const n = list.nodes.length;
     return `${n}${list.nextPageToken ? '+' : ''} ${n === 1 && !list.nextPageToken ? 'run' : 'runs'}`;
-  }
-
-  /** The run count shows once the runs loaded; repaint the experiment row when it changed. */
-  private readonly shownCounts = new WeakMap<ExperimentNode, string | undefined>();
-  private updateRunCount(node: ExperimentNode): void {
-    const text = this.runCountText(node);
-    if (this.shownCounts.has(node) && this.shownCounts.get(node) === text) return;
-    const first = !this.shownCounts.has(node);
-    this.shownCounts.set(node, text);
-    if (!first || text !== undefined) setTimeout(() => this.changeEmitter.fire(node), 0);
   }
 
   private runItem(node: RunNode): vscode.TreeItem {
@@ -762,4 +852,13 @@ function newRunList(owner: ExperimentNode | RunNode): RunList {
     expected: new Map(),
     skipped: new Map(),
   };
+}
+
+/** What a repaint of a list's owner would change: its rows, the load-more row, an error row. */
+function listSignature(list: RunList): string {
+  return JSON.stringify([list.error ?? null, list.nextPageToken ? 1 : 0, list.nodes.map((node) => node.run.info.run_id)]);
+}
+
+function artifactSignature(nodes: readonly ArtifactNode[]): string {
+  return JSON.stringify(nodes.map((node) => [node.file.path, node.file.is_dir, node.file.file_size ?? null, node.isModel]));
 }

@@ -124,6 +124,27 @@ export function runLabel(runName: string | undefined, runId: string): string {
   return runName && runName.trim() !== '' ? runName : runId.slice(0, 12);
 }
 
+export interface RunLike {
+  info: { run_name?: string; status: string; lifecycle_stage: string; start_time?: number; end_time?: number; user_id?: string };
+  data: { metrics: readonly (MetricLike & { step: number; timestamp: number })[]; params: readonly KeyValueLike[]; tags: readonly KeyValueLike[] };
+}
+
+/** Everything a run row and its groups show: equal fingerprints need no repaint. */
+export function runFingerprint(run: RunLike): string {
+  const { info, data } = run;
+  return JSON.stringify([
+    info.run_name ?? '',
+    info.status,
+    info.lifecycle_stage,
+    info.start_time ?? null,
+    info.end_time ?? null,
+    info.user_id ?? '',
+    data.metrics.map((m) => [m.key, String(m.value), m.step, m.timestamp]),
+    data.params.map((p) => [p.key, p.value]),
+    data.tags.map((t) => [t.key, t.value]),
+  ]);
+}
+
 /** Kind and state of a run row for `viewItem` menus: `run`, `run.running`, `run.deleted`. */
 export function runContextValue(status: string, lifecycleStage: string): string {
   if (lifecycleStage === 'deleted') return 'run.deleted';

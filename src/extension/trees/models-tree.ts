@@ -46,6 +46,8 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
   private rootError: string | undefined;
   /** The server has no registry: the view stays empty (its welcome text shows) and says so once in the log. */
   private registryMissing = false;
+  private syncing: Promise<void> | undefined;
+  private syncQueued = false;
   private treeView: vscode.TreeView<ModelsNode> | undefined;
 
   constructor(private readonly services: Services) {
@@ -61,6 +63,12 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
 
   attach(view: vscode.TreeView<ModelsNode>): void {
     this.treeView = view;
+    this.disposables.push(
+      view.onDidCollapseElement(({ element }) => {
+        // Collapsed: versions reload when expanded again, not kept up to date meanwhile.
+        if (element.kind === 'registeredModel' && element.versionsState === 'loaded') element.versionsState = 'stale';
+      }),
+    );
   }
 
   get view(): vscode.TreeView<ModelsNode> | undefined {
@@ -74,13 +82,59 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
 
   onDataChanged(change: DataChange): void {
     // Registering from a run touches the run too; models only change on model or global events.
-    if (change.kind === 'model' || change.kind === 'all') this.refresh();
+    if (change.kind === 'model' || change.kind === 'all') void this.refresh();
   }
 
-  refresh(): void {
-    if (this.rootState === 'loaded') this.rootState = 'stale';
-    for (const node of this.modelNodes.values()) if (node.versionsState === 'loaded') node.versionsState = 'stale';
-    this.changeEmitter.fire(undefined);
+  /**
+   * Brings the view up to date, repainting only rows whose data changed (a repaint makes VS Code drop
+   * and re-ask the row's children; a click in that moment would find none).
+   */
+  refresh(): Promise<void> {
+    if (this.syncing) {
+      this.syncQueued = true;
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      do {
+        this.syncQueued = false;
+        try {
+          await this.sync();
+        } catch (error) {
+          this.services.log.warn(`Runboard: could not refresh the Models view: ${errorMessage(error)}`);
+        }
+      } while (this.syncQueued);
+    })().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async sync(): Promise<void> {
+    const client = this.services.client;
+    if (!client || this.rootState === 'unloaded') return; // nothing shown yet
+    const before = this.rootSignature();
+    const prints = new Map([...this.modelNodes.values()].map((node) => [node.model.name, modelFingerprint(node.model)]));
+    this.rootState = 'stale';
+    this.rootLoading ??= this.loadModels(client).finally(() => (this.rootLoading = undefined));
+    await this.rootLoading;
+    if (this.rootSignature() !== before) {
+      for (const node of this.modelNodes.values()) if (node.versionsState === 'loaded') node.versionsState = 'stale';
+      this.changeEmitter.fire(undefined);
+      return;
+    }
+    for (const node of this.modelNodes.values()) {
+      let changed = prints.get(node.model.name) !== modelFingerprint(node.model);
+      if (node.versionsState === 'loaded') {
+        const versionsBefore = versionsSignature(node);
+        node.versionsState = 'stale';
+        node.versionsLoading ??= this.loadVersions(client, node).finally(() => (node.versionsLoading = undefined));
+        await node.versionsLoading;
+        changed ||= versionsSignature(node) !== versionsBefore;
+      }
+      if (changed) this.changeEmitter.fire(node);
+    }
+  }
+
+  private rootSignature(): string {
+    return JSON.stringify([this.rootError ?? null, [...this.modelNodes.keys()].sort()]);
   }
 
   getTreeItem(node: ModelsNode): vscode.TreeItem {
@@ -132,10 +186,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
       const next = new Map<string, RegisteredModelNode>();
       for (const model of models) {
         const existing = this.modelNodes.get(model.name);
-        if (existing) {
-          existing.model = model;
-          if (existing.versionsState === 'loaded') existing.versionsState = 'stale';
-        }
+        if (existing) existing.model = model;
         next.set(model.name, existing ?? new RegisteredModelNode(model));
       }
       this.modelNodes = next;
@@ -253,4 +304,15 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
     this.registryMissing = false;
     this.changeEmitter.fire(undefined);
   }
+}
+
+function modelFingerprint(model: RegisteredModel): string {
+  return JSON.stringify([model.description ?? '', (model.latest_versions ?? []).map((v) => [v.version, v.current_stage ?? '']), model.aliases ?? [], model.last_updated_timestamp ?? null]);
+}
+
+function versionsSignature(node: RegisteredModelNode): string {
+  return JSON.stringify([
+    node.versionsError ?? null,
+    node.versions.map((v) => [v.version.version, v.version.current_stage ?? '', v.aliases, v.version.status ?? '', v.version.description ?? '', v.version.last_updated_timestamp ?? null]),
+  ]);
 }

@@ -418,6 +418,13 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
     let run: Run;
     if (node instanceof ArtifactNode && node.file.is_dir) {
       run = node.run.run;
+      if (!node.isModel) {
+        const files = await c.listArtifacts(run.info.run_id, node.file.path);
+        if (!files.some((file) => !file.is_dir && baseName(file.path) === 'MLmodel')) {
+          void vscode.window.showInformationMessage(`Runboard: ${node.file.path} holds no MLmodel file, so it is not an MLflow model. Register a folder that mlflow.<flavor>.log_model wrote.`);
+          return;
+        }
+      }
       found = { label: node.file.path, source: folderSource(run, node.file.path), suggestedName: baseName(node.file.path) };
     } else {
       run = runRow(node).run;
@@ -440,7 +447,7 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
     const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Registering ${name}…` }, () =>
       c.registerModelVersion(name, candidate.source, run.info.run_id, candidate.modelId),
     );
-    models.refresh();
+    await models.refresh();
     const uri = modelVersionUri(version.name, version.version);
     const choice = await vscode.window.showInformationMessage(`Runboard: registered ${version.name} version ${version.version}.`, 'Copy URI', 'Show Models');
     if (choice === 'Copy URI') await copied(uri);
@@ -497,7 +504,7 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
       archive = answer.archive;
     }
     await c.transitionStage(name, version, picked.stage, archive);
-    models.refresh();
+    await models.refresh();
   };
 
   const setAlias = async (arg?: unknown) => {
@@ -513,7 +520,7 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
       }),
     ).trim();
     await c.setAlias(name, alias, version);
-    models.refresh();
+    await models.refresh();
   };
 
   const removeAlias = async (arg?: unknown) => {
@@ -527,7 +534,7 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
     const alias = await vscode.window.showQuickPick(node.aliases, { title: `Remove Alias from ${name} Version ${version}`, placeHolder: 'Which alias?' });
     if (!alias) return;
     await c.deleteAlias(name, alias);
-    models.refresh();
+    await models.refresh();
   };
 
   const deleteModelVersion = async (arg?: unknown) => {
@@ -541,7 +548,7 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
     );
     if (choice !== 'Delete') return;
     await c.deleteModelVersion(name, version);
-    models.refresh();
+    await models.refresh();
   };
 
   return [
