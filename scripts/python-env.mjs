@@ -21,5 +21,5 @@ console.log(`Setting up ${venv} with the pinned mlflow client (about a minute)..
 run(python, ['-m', 'venv', '--clear', venv]);
 const pip = join(venv, 'bin', 'pip');
 run(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', lock]);
-run(join(venv, 'bin', 'python'), ['-c', 'import mlflow, sklearn, hyperopt, pandas; print("mlflow", mlflow.__version__)']);
+run(join(venv, 'bin', 'python'), ['-c', 'import mlflow, sklearn, hyperopt, pandas, psycopg, flask_wtf; print("mlflow", mlflow.__version__)']);
 writeFileSync(stamp, wanted + '\n');

@@ -10,6 +10,18 @@ export interface ClientOptions {
   readonly credentials?: Credentials;
   /** Per-request timeout; a server that does not answer in time is reported as unreachable. */
   readonly timeoutMs?: number;
+  /**
+   * Told of every request's outcome (a response, or why none came): the extension learns from it that a
+   * remote server went away or came back, and that the user wrote something, without polling for it.
+   */
+  readonly onOutcome?: (outcome: RequestOutcome) => void;
+}
+
+/** What `onOutcome` hears: `error` is set when the request failed (no answer, or an error status). */
+export interface RequestOutcome {
+  readonly method: string;
+  readonly path: string;
+  readonly error?: MlflowApiError;
 }
 
 /** A metric with its double decoded: NaN and the infinities as numbers. */
@@ -89,11 +101,15 @@ function decodeRun(run: WireRun): Run {
 export class MlflowClient {
   private readonly base: string;
   private readonly headers: Record<string, string>;
+  private readonly credentialsKind: Credentials['kind'];
   private readonly timeoutMs: number;
+  private readonly onOutcome: ((outcome: RequestOutcome) => void) | undefined;
 
   constructor(options: ClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.onOutcome = options.onOutcome;
+    this.credentialsKind = (options.credentials ?? { kind: 'none' }).kind;
     const credentials = options.credentials ?? { kind: 'none' };
     this.headers =
       credentials.kind === 'bearer'
@@ -265,13 +281,22 @@ export class MlflowClient {
   }
 
   async transitionStage(name: string, version: string, stage: Stage, archiveExistingVersions = false): Promise<ModelVersion> {
-    const body = await this.post<{ model_version: ModelVersion }>(ROUTES.modelVersions.transitionStage, {
-      name,
-      version,
-      stage,
-      archive_existing_versions: archiveExistingVersions,
-    });
-    return body.model_version;
+    const transition = async (which: string, to: Stage, archive: boolean) =>
+      (await this.post<{ model_version: ModelVersion }>(ROUTES.modelVersions.transitionStage, { name, version: which, stage: to, archive_existing_versions: archive })).model_version;
+    try {
+      return await transition(version, stage, archiveExistingVersions);
+    } catch (error) {
+      // MLflow's SQL store on PostgreSQL compares its integer version column with the string version when it
+      // archives the others (mlflow/mlflow#24592: "operator does not exist: integer <> character varying").
+      // Do what the server would: this version first (if interrupted, two versions share the stage rather
+      // than none holding it), then each other version in that stage to Archived.
+      if (!(archiveExistingVersions && error instanceof MlflowApiError && /operator does not exist/i.test(error.message))) throw error;
+      const moved = await transition(version, stage, false);
+      const quoted = name.includes("'") && !name.includes('"') ? `"${name}"` : `'${name}'`;
+      const versions = (await this.searchModelVersions({ filter: `name = ${quoted}`, maxResults: 1000 })).items;
+      for (const other of versions) if (other.name === name && other.version !== version && other.current_stage === moved.current_stage) await transition(other.version, 'Archived', false);
+      return moved;
+    }
   }
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {
@@ -328,6 +353,17 @@ export class MlflowClient {
   }
 
   private async send(method: string, path: string, body?: string): Promise<Response> {
+    try {
+      const response = await this.request(method, path, body);
+      this.onOutcome?.({ method, path });
+      return response;
+    } catch (error) {
+      if (error instanceof MlflowApiError) this.onOutcome?.({ method, path, error });
+      throw error;
+    }
+  }
+
+  private async request(method: string, path: string, body?: string): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(this.base + path, {
@@ -341,7 +377,7 @@ export class MlflowClient {
       throw new MlflowApiError('UNREACHABLE', `Cannot reach the MLflow server at ${this.base} (${reason}). Check that it is running and the URL is right.`);
     }
     if (response.ok) return response;
-    const text = await response.text();
+    const text = await response.text().catch(() => '');
     let parsed: Partial<ErrorBody> = {};
     try {
       parsed = JSON.parse(text) as Partial<ErrorBody>;
@@ -349,12 +385,23 @@ export class MlflowClient {
       // not MLflow's JSON error body: fall back on the status
     }
     const code = parsed.error_code ?? CODE_OF_STATUS[response.status] ?? 'INTERNAL_ERROR';
-    const message =
-      response.status === 401
-        ? `The MLflow server at ${this.base} refused the credentials (401). Check the token or password.${parsed.message ? ` Server said: ${parsed.message}` : ''}`
-        : response.status === 403
-          ? `The MLflow server at ${this.base} denied access (403).${parsed.message ? ` Server said: ${parsed.message}` : ''}`
-          : (parsed.message ?? `${method} ${path} failed with HTTP ${response.status}.`);
-    throw new MlflowApiError(code, message, response.status);
+    const said = parsed.message ? ` Server said: ${parsed.message}` : '';
+    const endpoint = path.replace(/\?.*$/, '');
+    let message: string;
+    if (response.status === 401) {
+      const what = this.credentialsKind === 'basic' ? 'the username or password' : this.credentialsKind === 'bearer' ? 'the token' : 'no credentials (it needs a token or a username and password)';
+      message = `The MLflow server at ${this.base} refused ${this.credentialsKind === 'none' ? 'a request with ' : ''}${what} (401). Check the credentials${this.credentialsKind === 'none' ? '' : ' and reconnect'}.${said}`;
+    } else if (response.status === 403) {
+      message = `The MLflow server at ${this.base} denied access (403): these credentials may not ${method === 'GET' ? 'read' : 'change'} this. Ask the server's admin for the permission.${said}`;
+    } else if (code === 'ENDPOINT_NOT_FOUND' || ((response.status === 404 || response.status === 405) && parsed.error_code === undefined)) {
+      // An unknown route: not a missing resource (that comes as RESOURCE_DOES_NOT_EXIST in MLflow's JSON body).
+      message = `The server at ${this.base} does not serve ${method} ${endpoint} (HTTP ${response.status}): it is older than this call needs, or not an MLflow tracking server. Upgrade the server, or check the URL.`;
+    } else if (response.status >= 500 && parsed.message === undefined) {
+      message = `The MLflow server at ${this.base} failed on ${method} ${endpoint} (HTTP ${response.status}). Try again; if it persists, check the server's log.`;
+    } else {
+      message = parsed.message ?? `${method} ${endpoint} failed with HTTP ${response.status}.`;
+    }
+    throw new MlflowApiError(parsed.error_code === undefined && (response.status === 404 || response.status === 405) ? 'ENDPOINT_NOT_FOUND' : code, message, response.status);
   }
+
 }

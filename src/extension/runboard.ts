@@ -1,11 +1,26 @@
 import { existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
-import { MlflowClient } from '../client/mlflow-client';
+import { MlflowClient, type Credentials } from '../client/mlflow-client';
+import {
+  describeRemote,
+  loadCredentials,
+  probeConnection,
+  probeFailureMessage,
+  promptConnection,
+  readChoice,
+  RemoteBackend,
+  saveChoice,
+  staleMessage,
+  storeCredentials,
+  type RemoteConnection,
+} from './backend';
+import { exportLines, hostOf, trackingEnvironment, type RemoteSettings } from './remote-settings';
 import { ServerHost, type ServerState } from './server-host';
-import type { DataChange, Services } from './services';
+import type { BackendInfo, DataChange, Services } from './services';
 import { StatusBar } from './status-bar';
 import { registerTrees, type RegisteredTrees } from './trees';
+import { registerPanels } from './panels';
 
 /** How long change events are gathered before views refresh: a training loop logs many times a second. */
 const REFRESH_DEBOUNCE_MS = 400;
@@ -21,11 +36,17 @@ export class Runboard implements Services, vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly clientEmitter = new vscode.EventEmitter<void>();
   private readonly dataEmitter = new vscode.EventEmitter<DataChange>();
+  private readonly backendEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeClient = this.clientEmitter.event;
   readonly onDidChangeData = this.dataEmitter.event;
+  /** The backend changed (local ↔ remote), or its state (ready, unreachable, refused). */
+  readonly onDidChangeBackend = this.backendEmitter.event;
   readonly host: ServerHost;
   readonly trees: RegisteredTrees;
   private currentClient: MlflowClient | undefined;
+  /** The remote MLflow server in use; undefined while the local store's server is. */
+  private remoteBackend: RemoteBackend | undefined;
+  private remoteSubscriptions: vscode.Disposable[] = [];
   private pending: DataChange | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
@@ -34,22 +55,61 @@ export class Runboard implements Services, vscode.Disposable {
   constructor(private readonly context: vscode.ExtensionContext) {
     this.host = new ServerHost(context, resolveStoreDir(context), this.log);
     const statusBar = new StatusBar(this);
-    this.disposables.push(this.log, this.clientEmitter, this.dataEmitter, this.host, statusBar);
+    this.disposables.push(this.log, this.clientEmitter, this.dataEmitter, this.backendEmitter, this.host, statusBar);
     this.disposables.push(this.host.onDidChangeState((state) => this.onServerState(state)));
     this.disposables.push(this.host.onDidWrite((change) => this.queueChange(change)));
     this.disposables.push(this.registerCommands());
     this.trees = registerTrees(context, this);
+    this.disposables.push(registerPanels(context, this));
   }
 
   get client(): MlflowClient | undefined {
-    return this.currentClient;
+    return this.remoteBackend?.client ?? this.currentClient;
+  }
+
+  /** The remote MLflow server in use, or undefined while the local store is. */
+  get remote(): RemoteBackend | undefined {
+    return this.remoteBackend;
+  }
+
+  get backend(): BackendInfo {
+    const remote = this.remoteBackend;
+    if (remote) {
+      return { kind: 'remote', url: remote.url, environment: trackingEnvironment(remote.url, remote.credentials), stale: staleMessage(remote) };
+    }
+    const state = this.host.state;
+    return state.kind === 'ready'
+      ? { kind: 'local', url: state.url, environment: trackingEnvironment(state.url, { kind: 'bearer', token: state.token }) }
+      : { kind: 'local', url: undefined, environment: {} };
   }
 
   get storeDir(): string {
     return this.host.storeDir;
   }
 
+  /** Uses what this workspace chose last: a remote MLflow server, or the local store (the default). */
   async start(): Promise<void> {
+    const choice = readChoice(this.context.workspaceState);
+    if (choice.kind === 'remote') {
+      const credentials = await loadCredentials(this.context.secrets, choice);
+      if (credentials) {
+        await this.useRemote(choice, credentials);
+        return;
+      }
+      // The secret is gone (another machine, a cleared secret store): ask again rather than fail quietly.
+      await this.useRemote(choice, { kind: 'none' });
+      void vscode.window
+        .showWarningMessage(`Runboard: the ${choice.auth === 'basic' ? 'password' : 'token'} for ${hostOf(choice.url)} is not in this machine's secret storage. Connect again to enter it.`, 'Connect...', 'Use Local Store')
+        .then((answer) => {
+          if (answer === 'Connect...') void vscode.commands.executeCommand('runboard.connectServer');
+          if (answer === 'Use Local Store') void vscode.commands.executeCommand('runboard.useLocalStore');
+        });
+      return;
+    }
+    await this.startLocal();
+  }
+
+  private async startLocal(): Promise<void> {
     const state = await this.host.start();
     if (state.kind === 'ready') {
       this.log.info(`Activation to server ready: ${Date.now() - this.activatedAt} ms`);
@@ -62,41 +122,135 @@ export class Runboard implements Services, vscode.Disposable {
     }
   }
 
-  /** Manual refresh: every view reloads. */
+  /** Manual refresh: every view reloads (and a remote server is asked at once whether it answers). */
   refresh(): void {
+    void this.remoteBackend?.pollNow();
     this.queueChange({ kind: 'all' });
   }
 
   dispose(): void {
     clearTimeout(this.debounce);
     clearInterval(this.poll);
+    this.stopRemote();
     this.context.environmentVariableCollection.clear();
     for (const disposable of this.disposables.reverse()) disposable.dispose();
   }
 
   private onServerState(state: ServerState): void {
-    void vscode.commands.executeCommand('setContext', 'runboard.serverReady', state.kind === 'ready');
-    void vscode.commands.executeCommand('setContext', 'runboard.serverFailed', state.kind === 'failed');
     clearInterval(this.poll);
+    this.currentClient = state.kind === 'ready' ? new MlflowClient({ baseUrl: state.url, credentials: { kind: 'bearer', token: state.token } }) : undefined;
+    if (this.remoteBackend) return; // the local server stopping (or anything else it does) is not what the views show
+    this.updateContext();
     if (state.kind === 'ready') {
-      this.currentClient = new MlflowClient({ baseUrl: state.url, credentials: { kind: 'bearer', token: state.token } });
-      this.injectEnvironment(state.url, state.token);
+      this.injectEnvironment(trackingEnvironment(state.url, { kind: 'bearer', token: state.token }), state.url);
       if (state.owner === 'other-window') this.poll = setInterval(() => this.queueChange({ kind: 'all' }), POLL_MS);
     } else {
-      this.currentClient = undefined;
       this.context.environmentVariableCollection.clear();
     }
+    this.backendEmitter.fire();
     this.clientEmitter.fire();
     this.queueChange({ kind: 'all' });
   }
 
   /** Every integrated terminal opened from now on logs into this server with no setup. */
-  private injectEnvironment(url: string, token: string): void {
+  private injectEnvironment(variables: Record<string, string>, url: string): void {
     const environment = this.context.environmentVariableCollection;
-    environment.persistent = false; // a restored terminal must not keep a stale URL or token
+    environment.clear(); // no token of one server next to the URL of another
+    environment.persistent = false; // a restored terminal must not keep a stale URL or secret
     environment.description = `Runboard: MLflow scripts run here log into ${url}`;
-    environment.replace('MLFLOW_TRACKING_URI', url);
-    environment.replace('MLFLOW_TRACKING_TOKEN', token);
+    for (const [name, value] of Object.entries(variables)) environment.replace(name, value);
+  }
+
+  private updateContext(): void {
+    const remote = this.remoteBackend;
+    const state = this.host.state;
+    void vscode.commands.executeCommand('setContext', 'runboard.remote', remote !== undefined);
+    void vscode.commands.executeCommand('setContext', 'runboard.remoteState', remote?.status.kind ?? '');
+    void vscode.commands.executeCommand('setContext', 'runboard.stale', remote ? staleMessage(remote) !== undefined : false);
+    void vscode.commands.executeCommand('setContext', 'runboard.serverReady', remote ? remote.status.kind !== 'connecting' : state.kind === 'ready');
+    void vscode.commands.executeCommand('setContext', 'runboard.serverFailed', !remote && state.kind === 'failed');
+  }
+
+  // ------------------------------------------------------------ remote MLflow server
+
+  /** Switches this window to a remote server: the local server stops, the views reload from the remote. */
+  private async useRemote(settings: RemoteSettings, credentials: Credentials): Promise<void> {
+    this.stopRemote();
+    const remote = new RemoteBackend(settings, credentials, this.log);
+    this.remoteBackend = remote;
+    this.remoteSubscriptions = [
+      remote.onDidChangeStatus(() => this.onRemoteStatus()),
+      remote.onDidChange((changes) => {
+        for (const change of changes) this.queueChange(change);
+      }),
+    ];
+    clearInterval(this.poll);
+    this.log.info(`Using the MLflow server at ${settings.url}${settings.auth === 'none' ? '' : settings.auth === 'bearer' ? ' with a token' : ` as ${settings.username}`}`);
+    this.injectEnvironment(trackingEnvironment(settings.url, credentials), settings.url);
+    remote.start();
+    this.onRemoteStatus();
+    this.clientEmitter.fire();
+    this.queueChange({ kind: 'all' });
+    await this.host.stop(); // nothing of the local store is served meanwhile (another window may still serve it)
+  }
+
+  private stopRemote(): void {
+    for (const subscription of this.remoteSubscriptions) subscription.dispose();
+    this.remoteSubscriptions = [];
+    this.remoteBackend?.dispose();
+    this.remoteBackend = undefined;
+  }
+
+  private onRemoteStatus(): void {
+    const remote = this.remoteBackend;
+    const message = remote ? staleMessage(remote) : undefined;
+    for (const view of [this.trees?.experiments.view, this.trees?.models.view]) if (view) view.message = message;
+    this.updateContext();
+    this.backendEmitter.fire();
+  }
+
+  /** "Connect to MLflow Server...": prompts, checks the server answers with those credentials, then switches. */
+  private async connectServer(): Promise<void> {
+    const choice = readChoice(this.context.workspaceState);
+    const previousSettings = this.remoteBackend?.settings ?? (choice.kind === 'remote' ? choice : undefined);
+    let previous: Partial<RemoteConnection> = {};
+    if (previousSettings) {
+      const credentials = this.remoteBackend?.credentials ?? (await loadCredentials(this.context.secrets, previousSettings));
+      previous = { settings: previousSettings, ...(credentials ? { credentials } : {}) };
+    }
+    let connection = await promptConnection(previous);
+    while (connection) {
+      const target = connection;
+      const error = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Runboard: connecting to ${hostOf(target.settings.url)}…` }, () => probeConnection(target));
+      if (!error) {
+        await storeCredentials(this.context.secrets, target.settings, target.credentials);
+        await saveChoice(this.context.workspaceState, { kind: 'remote', ...target.settings });
+        await this.useRemote(target.settings, target.credentials);
+        void vscode.window.showInformationMessage(`Runboard: connected to the MLflow server at ${target.settings.url}. Terminals opened from now on log into it.`);
+        return;
+      }
+      this.log.warn(`Runboard: could not connect to ${target.settings.url}: ${error.message}`);
+      const answer = await vscode.window.showErrorMessage(`Runboard: could not connect to ${hostOf(target.settings.url)}. ${probeFailureMessage(target, error)}`, 'Retry', 'Edit Connection');
+      if (answer === 'Retry') continue;
+      connection = answer === 'Edit Connection' ? await promptConnection(target) : undefined;
+    }
+  }
+
+  /** "Use Local Store": back to the workspace's own store and its server. */
+  private async useLocalStore(): Promise<void> {
+    await saveChoice(this.context.workspaceState, { kind: 'local' });
+    if (!this.remoteBackend) {
+      if (this.host.state.kind !== 'ready' && this.host.state.kind !== 'starting') await this.startLocal();
+      return;
+    }
+    this.log.info('Using the local store again');
+    this.stopRemote();
+    for (const view of [this.trees.experiments.view, this.trees.models.view]) if (view) view.message = undefined;
+    this.context.environmentVariableCollection.clear();
+    this.updateContext();
+    this.backendEmitter.fire();
+    this.clientEmitter.fire();
+    await this.startLocal();
   }
 
   private queueChange(change: DataChange): void {
@@ -118,16 +272,27 @@ export class Runboard implements Services, vscode.Disposable {
       register('runboard.refresh', () => this.refresh()),
       register('runboard.showLog', () => this.log.show()),
       register('runboard.restartServer', async () => {
+        if (this.remoteBackend) {
+          void vscode.window.showInformationMessage(`Runboard: this workspace uses the MLflow server at ${this.remoteBackend.url}; checking it answers. Run "Runboard: Use Local Store" to serve the local store again.`);
+          await this.remoteBackend.pollNow();
+          return;
+        }
         await this.host.restart();
       }),
+      register('runboard.connectServer', () => this.connectServer()),
+      register('runboard.useLocalStore', () => this.useLocalStore()),
       register('runboard.copyTrackingEnv', async () => {
-        const state = this.host.state;
-        if (state.kind !== 'ready') {
+        const backend = this.backend;
+        if (!backend.url) {
           void vscode.window.showWarningMessage('Runboard: the tracking server is not running yet. Restart it from the status bar, then copy again.');
           return;
         }
-        await vscode.env.clipboard.writeText(`export MLFLOW_TRACKING_URI=${state.url}\nexport MLFLOW_TRACKING_TOKEN=${state.token}\n`);
-        void vscode.window.showInformationMessage('Runboard: export lines copied. Paste them in a terminal outside VS Code to log into this workspace.');
+        await vscode.env.clipboard.writeText(exportLines(backend.environment));
+        void vscode.window.showInformationMessage(
+          backend.kind === 'remote'
+            ? `Runboard: export lines copied (they hold the ${this.remoteBackend?.settings.auth === 'none' ? 'URL' : 'URL and the secret'}). Paste them in a terminal outside VS Code to log into ${hostOf(backend.url)}.`
+            : 'Runboard: export lines copied. Paste them in a terminal outside VS Code to log into this workspace.',
+        );
       }),
       register('runboard.openStore', async () => {
         const uri = vscode.Uri.file(this.storeDir);
@@ -139,18 +304,28 @@ export class Runboard implements Services, vscode.Disposable {
         }
       }),
       register('runboard.serverMenu', async () => {
-        const state = this.host.state;
+        const remote = this.remoteBackend;
+        const url = this.backend.url;
         const items: (vscode.QuickPickItem & { command: string })[] = [
-          { label: '$(copy) Copy Tracking URI', description: state.kind === 'ready' ? state.url : '', command: 'copyUri' },
+          { label: '$(copy) Copy Tracking URI', description: url ?? '', command: 'copyUri' },
           { label: '$(terminal) Copy Tracking Environment', description: 'export lines for outside terminals', command: 'runboard.copyTrackingEnv' },
-          { label: '$(debug-restart) Restart Tracking Server', command: 'runboard.restartServer' },
-          { label: '$(folder-opened) Open Store Folder', description: this.storeDir, command: 'runboard.openStore' },
+          ...(remote
+            ? [
+                { label: '$(refresh) Refresh Now', description: 'ask the server again', command: 'runboard.refresh' },
+                { label: '$(plug) Connect to MLflow Server...', description: 'another server or other credentials', command: 'runboard.connectServer' },
+                { label: '$(database) Use Local Store', description: this.storeDir, command: 'runboard.useLocalStore' },
+              ]
+            : [
+                { label: '$(debug-restart) Restart Tracking Server', command: 'runboard.restartServer' },
+                { label: '$(folder-opened) Open Store Folder', description: this.storeDir, command: 'runboard.openStore' },
+                { label: '$(plug) Connect to MLflow Server...', description: 'a team\'s MLflow tracking server', command: 'runboard.connectServer' },
+              ]),
           { label: '$(output) Show Server Log', command: 'runboard.showLog' },
         ];
-        const picked = await vscode.window.showQuickPick(items, { title: describeState(state) });
+        const picked = await vscode.window.showQuickPick(items, { title: remote ? describeRemote(remote) : describeState(this.host.state) });
         if (!picked) return;
         if (picked.command === 'copyUri') {
-          if (state.kind === 'ready') await vscode.env.clipboard.writeText(state.url);
+          if (url) await vscode.env.clipboard.writeText(url);
         } else await vscode.commands.executeCommand(picked.command);
       }),
       register('runboard.addToGitignore', () => this.addToGitignore()),

@@ -17,4 +17,22 @@ export interface Services {
   /** Debounced change events: fire at most a few times a second while a run logs. */
   readonly onDidChangeData: vscode.Event<DataChange>;
   readonly log: vscode.LogOutputChannel;
+  /** Where the data lives now (the local store's server or a remote MLflow server). */
+  readonly backend?: BackendInfo;
+  /** Fires when `backend` changes: another server, or the remote stopped (or started again) answering. */
+  readonly onDidChangeBackend?: vscode.Event<void>;
+}
+
+/** The backend in use, and what a script needs to log into it. */
+export interface BackendInfo {
+  readonly kind: 'local' | 'remote';
+  /** The tracking URI; undefined while the local server is not running. */
+  readonly url: string | undefined;
+  /**
+   * MLFLOW_TRACKING_URI plus MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD:
+   * what the terminals get, for launchers and other processes that log into the backend.
+   */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Set while a remote server does not answer: what the views show is stale, and why. */
+  readonly stale?: string | undefined;
 }

@@ -1,18 +1,28 @@
 import * as vscode from 'vscode';
+import { describeRemote, hostOf, type RemoteBackend } from './backend';
 import type { ServerHost } from './server-host';
 import type { Services } from './services';
 import { describeState } from './runboard';
 
-/** Server state and runs in progress, in one status bar item that opens the server menu. */
+/**
+ * Which backend is in use (the local store, or `remote <host>`), whether it answers, and runs in progress,
+ * in one status bar item that opens the server menu.
+ */
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('runboard.server', vscode.StatusBarAlignment.Left, 10);
   private readonly subscriptions: vscode.Disposable[] = [];
   private running = 0;
 
-  constructor(private readonly services: Services & { readonly host: ServerHost }) {
+  constructor(private readonly services: Services & { readonly host: ServerHost; readonly remote: RemoteBackend | undefined; readonly onDidChangeBackend: vscode.Event<void> }) {
     this.item.name = 'Runboard Tracking Server';
     this.item.command = 'runboard.serverMenu';
     this.subscriptions.push(services.host.onDidChangeState(() => this.render()));
+    this.subscriptions.push(
+      services.onDidChangeBackend(() => {
+        this.render();
+        void this.countRunning();
+      }),
+    );
     this.subscriptions.push(services.onDidChangeData(() => void this.countRunning()));
     this.render();
     this.item.show();
@@ -38,6 +48,8 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(): void {
+    const remote = this.services.remote;
+    if (remote) return this.renderRemote(remote);
     const state = this.services.host.state;
     this.item.tooltip = describeState(state);
     this.item.backgroundColor = state.kind === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
@@ -46,13 +58,35 @@ export class StatusBar implements vscode.Disposable {
         this.item.text = '$(loading~spin) Runboard';
         break;
       case 'ready':
-        this.item.text = this.running > 0 ? `$(beaker) Runboard $(sync~spin) ${this.running} running` : '$(beaker) Runboard';
+        this.item.text = `$(beaker) Runboard: local${this.running > 0 ? ` $(sync~spin) ${this.running} running` : ''}`;
         break;
       case 'failed':
         this.item.text = '$(error) Runboard';
         break;
       case 'stopped':
         this.item.text = '$(debug-stop) Runboard';
+        break;
+    }
+  }
+
+  private renderRemote(remote: RemoteBackend): void {
+    const host = hostOf(remote.url);
+    const status = remote.status;
+    this.item.tooltip = describeRemote(remote);
+    this.item.backgroundColor =
+      status.kind === 'unreachable' ? new vscode.ThemeColor('statusBarItem.warningBackground') : status.kind === 'refused' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    switch (status.kind) {
+      case 'connecting':
+        this.item.text = `$(loading~spin) Runboard: remote ${host}`;
+        break;
+      case 'connected':
+        this.item.text = `$(cloud) Runboard: remote ${host}${this.running > 0 ? ` $(sync~spin) ${this.running} running` : ''}`;
+        break;
+      case 'unreachable':
+        this.item.text = `$(debug-disconnect) Runboard: remote ${host} unreachable (stale)`;
+        break;
+      case 'refused':
+        this.item.text = `$(lock) Runboard: remote ${host} refused the credentials`;
         break;
     }
   }

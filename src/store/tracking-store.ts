@@ -376,17 +376,20 @@ export class TrackingStore {
       );
     }
     const offset = decodeOffsetToken(query.pageToken);
-    const compiled = compileRunSearch({
-      experimentIds: query.experimentIds.map(parseExperimentId),
-      viewType: query.viewType ?? 'ACTIVE_ONLY',
-      filter: query.filter,
-      orderBy: query.orderBy,
-      limit: limit + 1,
-      offset,
-    });
+    const experimentIds = query.experimentIds.map(parseExperimentId);
     return this.db.transaction(() => {
+      // Compiled inside the read transaction: the join order comes from row counts of this snapshot.
+      const compiled = compileRunSearch({
+        experimentIds,
+        viewType: query.viewType ?? 'ACTIVE_ONLY',
+        filter: query.filter,
+        orderBy: query.orderBy,
+        limit: limit + 1,
+        offset,
+        countRows: (sql, params) => this.db.prepare<{ n: number }>(sql).get(...params)!.n,
+      });
       const ids = this.db.prepare<{ id: number }>(compiled.sql).all(...compiled.params);
-      const runs = ids.slice(0, limit).map(({ id }) => this.toRun(this.runRowById(id)));
+      const runs = this.toRuns(ids.slice(0, limit).map(({ id }) => this.runRowById(id)));
       return ids.length > limit ? { items: runs, next_page_token: encodePageToken({ offset: offset + limit }) } : { items: runs };
     });
   }
@@ -492,9 +495,14 @@ export class TrackingStore {
       }
     }
     const insert = this.sql('INSERT OR IGNORE INTO metrics (series_id, timestamp, step, value, is_nan) VALUES (?, ?, ?, ?, ?)');
+    const added = new Map<number, number>();
     for (const metric of metrics) {
-      insert.run(seriesIds.get(metric.key)!, metric.timestamp, metric.step, storedValue(metric.value), nanFlag(metric.value));
+      const seriesId = seriesIds.get(metric.key)!;
+      const { changes } = insert.run(seriesId, metric.timestamp, metric.step, storedValue(metric.value), nanFlag(metric.value));
+      if (changes > 0) added.set(seriesId, (added.get(seriesId) ?? 0) + changes);
     }
+    const count = this.sql('UPDATE latest_metrics SET points = points + ? WHERE id = ?');
+    for (const [seriesId, n] of added) count.run(n, seriesId);
   }
 
   /** Datasets are stored once per experiment (name, digest); a run links to each once. */
@@ -575,38 +583,63 @@ export class TrackingStore {
   }
 
   private toRun(row: RunRow): Run {
-    const metrics = this.sql<{ key: string; value: number; is_nan: number; timestamp: number; step: number }>(
-      'SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id = ? ORDER BY key',
-    )
-      .all(row.id)
-      .map((m) => ({ key: m.key, value: m.is_nan ? NaN : m.value, timestamp: m.timestamp, step: m.step }));
-    return {
-      info: this.toRunInfo(row),
-      data: {
-        metrics,
-        params: this.sql<KeyValue>('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(row.id),
-        tags: this.sql<KeyValue>('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key').all(row.id),
-      },
-      inputs: { dataset_inputs: this.datasetInputs(row.id), model_inputs: this.sql<{ model_id: string }>('SELECT model_id FROM run_model_inputs WHERE run_id = ?').all(row.id) },
-      outputs: {
-        model_outputs: this.sql<{ model_id: string; step: number }>('SELECT model_id, step FROM run_model_outputs WHERE run_id = ? ORDER BY position').all(row.id),
-      },
-    };
+    return this.toRuns([row])[0]!;
   }
 
-  private datasetInputs(runId: number): DatasetInput[] {
-    const rows = this.sql<{ input_id: number; name: string; digest: string; source_type: string; source: string; schema: string | null; profile: string | null }>(
-      `SELECT i.id AS input_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
-       FROM inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = ? ORDER BY i.id`,
-    ).all(runId);
-    return rows.map((r) => {
+  /** Whole runs for a page of rows: one query per child table for all of them, not one per run. */
+  private toRuns(rows: readonly RunRow[]): Run[] {
+    const ids = JSON.stringify(rows.map((row) => row.id));
+    const byRun = <T extends { run_id: number }>(sql: string): Map<number, Omit<T, 'run_id'>[]> => {
+      const grouped = new Map<number, Omit<T, 'run_id'>[]>();
+      for (const { run_id, ...rest } of this.sql<T>(sql).all(ids)) {
+        const list = grouped.get(run_id);
+        if (list) list.push(rest);
+        else grouped.set(run_id, [rest]);
+      }
+      return grouped;
+    };
+    const inRows = 'run_id IN (SELECT value FROM json_each(?))';
+    const metrics = byRun<{ run_id: number; key: string; value: number; is_nan: number; timestamp: number; step: number }>(
+      `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics WHERE ${inRows} ORDER BY run_id, key`,
+    );
+    const params = byRun<KeyValue & { run_id: number }>(`SELECT run_id, key, value FROM params WHERE ${inRows} ORDER BY run_id, key`);
+    const tags = byRun<KeyValue & { run_id: number }>(`SELECT run_id, key, value FROM tags WHERE ${inRows} ORDER BY run_id, key`);
+    const datasets = this.datasetInputs(ids);
+    const modelInputs = byRun<{ run_id: number; model_id: string }>(`SELECT run_id, model_id FROM run_model_inputs WHERE ${inRows} ORDER BY run_id, model_id`);
+    const modelOutputs = byRun<{ run_id: number; model_id: string; step: number }>(
+      `SELECT run_id, model_id, step FROM run_model_outputs WHERE ${inRows} ORDER BY run_id, position`,
+    );
+    return rows.map((row) => ({
+      info: this.toRunInfo(row),
+      data: {
+        metrics: (metrics.get(row.id) ?? []).map((m) => ({ key: m.key, value: m.is_nan ? NaN : m.value, timestamp: m.timestamp, step: m.step })),
+        params: params.get(row.id) ?? [],
+        tags: tags.get(row.id) ?? [],
+      },
+      inputs: { dataset_inputs: datasets.get(row.id) ?? [], model_inputs: modelInputs.get(row.id) ?? [] },
+      outputs: { model_outputs: modelOutputs.get(row.id) ?? [] },
+    }));
+  }
+
+  /** Dataset inputs of the runs in `ids` (a JSON array of run row ids), by run, in logging order. */
+  private datasetInputs(ids: string): Map<number, DatasetInput[]> {
+    const rows = this.sql<{ run_id: number; input_id: number; name: string; digest: string; source_type: string; source: string; schema: string | null; profile: string | null }>(
+      `SELECT i.run_id, i.id AS input_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+       FROM inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id IN (SELECT value FROM json_each(?)) ORDER BY i.id`,
+    ).all(ids);
+    const byRun = new Map<number, DatasetInput[]>();
+    for (const r of rows) {
       const dataset: DatasetInput['dataset'] = { name: r.name, digest: r.digest, source_type: r.source_type, source: r.source };
       if (r.schema !== null) dataset.schema = r.schema;
       if (r.profile !== null) dataset.profile = r.profile;
       const tags = this.sql<KeyValue>('SELECT key, value FROM input_tags WHERE input_id = ? ORDER BY position').all(r.input_id);
-      return { tags, dataset };
-    });
+      const list = byRun.get(r.run_id);
+      if (list) list.push({ tags, dataset });
+      else byRun.set(r.run_id, [{ tags, dataset }]);
+    }
+    return byRun;
   }
+
 }
 
 /** MLflow's latest-metric rule: the greatest (step, timestamp, value); NaN counts as lowest value. */

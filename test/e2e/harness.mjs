@@ -385,8 +385,12 @@ export function treeItem(page, label, { view } = {}) {
   return scope.locator('.monaco-list-row[role="treeitem"]', { hasText: label });
 }
 
-/** Runs a command through the F1 palette by its full title ("Runboard: Show Server Log"). */
-export async function runCommand(page, title, { timeout = 15000 } = {}) {
+/**
+ * Runs a command through the F1 palette by its full title ("Runboard: Show Server Log"), and waits for the
+ * palette to close. With `{ closes: false }` (a command that opens its own input box or quick pick in the same
+ * widget) it waits only until the palette has handed the widget over: answer with answerInputBox/pickQuickItem.
+ */
+export async function runCommand(page, title, { timeout = 15000, closes = true } = {}) {
   const widget = page.locator('.quick-input-widget');
   if (await widget.isVisible()) await page.keyboard.press('Escape');
   await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } }).catch(() => {});
@@ -402,7 +406,10 @@ export async function runCommand(page, title, { timeout = 15000 } = {}) {
   const focusedText = await focused.innerText().catch(() => '');
   if (!focusedText.includes(title)) await row.click();
   else await page.keyboard.press('Enter');
-  await widget.waitFor({ state: 'hidden', timeout });
+  if (closes) await widget.waitFor({ state: 'hidden', timeout });
+  else {
+    await expectPoll(async () => !(await widget.isVisible()) || !(await input.inputValue()).startsWith('>'), { timeout, what: `"${title}" to take over the quick input` });
+  }
 }
 
 /** Picks an item in an open quick pick (showQuickPick / showInputBox flows). */
@@ -412,8 +419,12 @@ export async function pickQuickItem(page, label, { timeout = 15000 } = {}) {
   await row.click();
 }
 
-/** Types into an open input box (showInputBox) and presses Enter. */
-export async function answerInputBox(page, text, { timeout = 15000 } = {}) {
+/**
+ * Types into an open input box (showInputBox) and presses Enter. `prompt` (text or RegExp) waits for the input
+ * box showing it first: in a flow of several prompts the widget stays open between them.
+ */
+export async function answerInputBox(page, text, { timeout = 15000, prompt } = {}) {
+  if (prompt !== undefined) await page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ state: 'visible', timeout });
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout });
   await input.fill(text);

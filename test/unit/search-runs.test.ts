@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { openBetterSqlite } from '../../src/store/better-sqlite-driver';
-import type { SqlDriver } from '../../src/store/driver';
+import type { SqlDriver, SqlValue } from '../../src/store/driver';
 import { MlflowError } from '../../src/store/errors';
 import { compileRunSearch, type RunSearchQuery } from '../../src/store/search/runs';
 import { migrate } from '../../src/store/schema';
@@ -74,13 +74,25 @@ class Fixture {
     }
   }
 
-  /** Run uuids in result order. */
+  /**
+   * Run uuids in result order. Every search also runs with its join order fixed by row counts (what the
+   * store does) and by reversed counts (the worst order), which must not change the result.
+   */
   search(query: Partial<RunSearchQuery> = {}): string[] {
-    const compiled = compileRunSearch({ experimentIds: [1], viewType: 'ACTIVE_ONLY', limit: 1000, offset: 0, ...query });
-    return this.db
-      .prepare<{ id: number }>(compiled.sql)
-      .all(...compiled.params)
-      .map(({ id }) => this.uuidById.get(id)!);
+    const full: RunSearchQuery = { experimentIds: [1], viewType: 'ACTIVE_ONLY', limit: 1000, offset: 0, ...query };
+    const run = (compiled: { sql: string; params: SqlValue[] }) =>
+      this.db
+        .prepare<{ id: number }>(compiled.sql)
+        .all(...compiled.params)
+        .map(({ id }) => this.uuidById.get(id)!);
+    const result = run(compileRunSearch(full));
+    const count = (sql: string, params: SqlValue[]) => this.db.prepare<{ n: number }>(sql).get(...params)!.n;
+    for (const countRows of [count, (sql: string, params: SqlValue[]) => -count(sql, params)]) {
+      const ordered = compileRunSearch({ ...full, countRows });
+      assert.equal(ordered.params.length, (ordered.sql.match(/\?/g) ?? []).length);
+      assert.deepEqual(run(ordered), result, `join order changed the result of ${ordered.sql}`);
+    }
+    return result;
   }
 
   /** Result as a set, for filters whose order is not under test. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { MlflowError } from '../../src/store/errors';
+import { SCHEMA_VERSION } from '../../src/store/schema';
 import { TrackingStore } from '../../src/store/tracking-store';
 
 let dir: string;
@@ -129,6 +130,46 @@ describe('runs and logging', () => {
     rejects(() => store.history.sampled([a], 'm', 5, { start: 5, end: 1 }), 'INVALID_PARAMETER_VALUE', /end_step must be greater/);
   });
 
+  test("sampled history equals mlflow's NTILE sampling on irregular series, re-logged points included", () => {
+    const run = store.createRun({}).info.run_id;
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    // Steps out of order and repeated, equal timestamps, NaN values, and a batch logged twice.
+    const points = Array.from({ length: 997 }, () => ({ key: 'm', value: next() < 0.05 ? NaN : Math.round(next() * 50), timestamp: Math.floor(next() * 40), step: Math.floor(next() * 300) }));
+    for (let i = 0; i < points.length; i += 250) store.logBatch(run, { metrics: points.slice(i, i + 250) });
+    store.logBatch(run, { metrics: points.slice(0, 100) });
+    const seriesId = store.db.prepare<{ id: number }>("SELECT id FROM latest_metrics WHERE key = 'm'").get()!.id;
+    const reference = (buckets: number, low: number, high: number): number[][] => {
+      const rows = store.db
+        .prepare<{ step: number; timestamp: number; value: number; is_nan: number }>(
+          `SELECT step, timestamp, value, is_nan FROM (
+             SELECT step, timestamp, value, is_nan, row_number() OVER (PARTITION BY bucket ORDER BY step, timestamp, value, is_nan) AS rn FROM (
+               SELECT step, timestamp, value, is_nan, ntile(?) OVER (ORDER BY step, timestamp, value, is_nan) AS bucket
+               FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ?))
+           WHERE rn = 1 ORDER BY step, timestamp, value, is_nan`,
+        )
+        .all(buckets, seriesId, low, high);
+      const last = store.db
+        .prepare<{ step: number; timestamp: number; value: number; is_nan: number }>(
+          'SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step DESC, timestamp DESC, value DESC, is_nan DESC LIMIT 1',
+        )
+        .get(seriesId, low, high);
+      const key = (r: { step: number; timestamp: number; value: number; is_nan: number }) => [r.step, r.timestamp, r.is_nan ? NaN : r.value];
+      const sample = rows.map(key);
+      if (last && JSON.stringify(sample.at(-1)) !== JSON.stringify(key(last))) {
+        if (sample.length >= buckets) sample[sample.length - 1] = key(last);
+        else sample.push(key(last));
+      }
+      return sample;
+    };
+    for (const buckets of [1, 2, 7, 320, 996, 2500]) {
+      for (const range of [undefined, { start: 10, end: 200 }, { start: 150, end: 150 }]) {
+        const got = store.history.sampled([run], 'm', buckets, range).map((m) => [m.step, m.timestamp, m.value]);
+        assert.deepEqual(got, reference(buckets, range?.start ?? -1e15, range?.end ?? 1e15), `max_results ${buckets}, range ${JSON.stringify(range)}`);
+      }
+    }
+  });
+
   test('writes to a deleted run are refused, reads still work', () => {
     const { info } = store.createRun({});
     store.deleteRun(info.run_id);
@@ -159,6 +200,6 @@ describe('runs and logging', () => {
     store.close();
     store = TrackingStore.open(dir);
     assert.equal(store.getRun(info.run_id).info.run_id, info.run_id);
-    assert.equal(store.db.prepare<{ user_version: number }>('PRAGMA user_version').get()?.user_version, 1);
+    assert.equal(store.db.prepare<{ user_version: number }>('PRAGMA user_version').get()?.user_version, SCHEMA_VERSION);
   });
 });

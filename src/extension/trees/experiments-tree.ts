@@ -26,7 +26,7 @@ import {
   topLevelRunsFilter,
   truncate,
 } from './format';
-import { errorMessage, formatTimestamp, messageItem, messageNode, runsPageSize, Tooltip, type MessageNode } from './tree-util';
+import { errorMessage, formatTimestamp, isConnectionLost, messageItem, messageNode, runsPageSize, Tooltip, type MessageNode } from './tree-util';
 
 // ------------------------------------------------------------ nodes
 
@@ -108,6 +108,8 @@ interface RunList {
   /** Pages loaded: a refresh reloads as many, so "Load more" progress survives it. */
   pages: number;
   state: 'unloaded' | 'loaded' | 'stale';
+  /** Loaded at least once: a lost connection then keeps its rows on screen. */
+  shown: boolean;
   loading: Promise<void> | undefined;
   loadingMore: Promise<void> | undefined;
   error: string | undefined;
@@ -151,6 +153,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   private rootState: 'unloaded' | 'loaded' | 'stale' = 'unloaded';
   private rootLoading: Promise<void> | undefined;
   private rootError: string | undefined;
+  /** The experiments loaded at least once: a lost connection then keeps them on screen. */
+  private rootShown = false;
   /** Every run row currently in a loaded list, by run id. */
   private readonly runNodes = new Map<string, RunNode>();
   private syncing: Promise<void> | undefined;
@@ -517,7 +521,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       this.experimentNodes = next;
       this.rootState = 'loaded';
       this.rootError = undefined;
+      this.rootShown = true;
     } catch (error) {
+      if (isConnectionLost(error) && this.rootShown && this.rootError === undefined) {
+        // Keep what is on screen (the views say it is stale); the refresh after the reconnect reloads it.
+        this.rootState = 'loaded';
+        this.services.log.warn(`Runboard: could not refresh experiments, keeping what is shown: ${errorMessage(error)}`);
+        return;
+      }
       this.rootError = errorMessage(error);
       this.rootState = 'stale';
       this.services.log.warn(`Runboard: could not load experiments: ${this.rootError}`);
@@ -568,7 +579,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       for (const [runId, status] of list.expected) if (!seen.has(runId)) list.skipped.set(runId, status);
       for (const runId of seen) list.skipped.delete(runId);
       list.expected.clear();
+      list.shown = true;
     } catch (error) {
+      if (isConnectionLost(error) && list.shown && list.error === undefined) {
+        list.state = 'loaded'; // keep the rows shown; the refresh after the reconnect reloads them
+        this.services.log.warn(`Runboard: could not refresh runs, keeping what is shown: ${errorMessage(error)}`);
+        return;
+      }
       list.error = errorMessage(error);
       list.state = 'stale';
       this.services.log.warn(`Runboard: could not load runs: ${list.error}`);
@@ -605,6 +622,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     try {
       files = await client.listArtifacts(runNode.run.info.run_id, path === '' ? undefined : path);
     } catch (error) {
+      if (listing && isConnectionLost(error)) {
+        listing.state = 'loaded';
+        return listing.nodes;
+      }
       const message = errorMessage(error);
       this.services.log.warn(`Runboard: could not list artifacts of run ${runNode.run.info.run_id}: ${message}`);
       return [messageNode(parent.id, parent, `Could not list artifacts: ${message}`, 'error', message)];
@@ -813,6 +834,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     this.runNodes.clear();
     this.rootState = 'unloaded';
     this.rootError = undefined;
+    this.rootShown = false;
     this.changeEmitter.fire(undefined);
   }
 
@@ -845,6 +867,7 @@ function newRunList(owner: ExperimentNode | RunNode): RunList {
     nextPageToken: undefined,
     pages: 1,
     state: 'unloaded',
+    shown: false,
     loading: undefined,
     loadingMore: undefined,
     error: undefined,

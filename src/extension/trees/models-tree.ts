@@ -3,7 +3,7 @@ import type { ModelVersion, RegisteredModel } from '../../api/wire';
 import type { MlflowClient } from '../../client/mlflow-client';
 import type { DataChange, Services } from '../services';
 import { aliasesOfVersion, compareVersionsDescending, firstLine, latestVersion, modelVersionContextValue, quoteFilterString, truncate, versionDescription } from './format';
-import { errorMessage, formatTimestamp, isMissingEndpoint, messageItem, messageNode, Tooltip, type MessageNode } from './tree-util';
+import { errorMessage, formatTimestamp, isConnectionLost, isMissingEndpoint, messageItem, messageNode, Tooltip, type MessageNode } from './tree-util';
 
 export class RegisteredModelNode {
   readonly kind = 'registeredModel';
@@ -44,6 +44,8 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
   private rootState: 'unloaded' | 'loaded' | 'stale' = 'unloaded';
   private rootLoading: Promise<void> | undefined;
   private rootError: string | undefined;
+  /** The models loaded at least once: a lost connection then keeps them on screen. */
+  private rootShown = false;
   /** The server has no registry: the view stays empty (its welcome text shows) and says so once in the log. */
   private registryMissing = false;
   private syncing: Promise<void> | undefined;
@@ -192,7 +194,13 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
       this.modelNodes = next;
       this.rootState = 'loaded';
       this.rootError = undefined;
+      this.rootShown = true;
     } catch (error) {
+      if (isConnectionLost(error) && this.rootShown && this.rootError === undefined) {
+        this.rootState = 'loaded'; // keep what is on screen; the refresh after the reconnect reloads it
+        this.services.log.warn(`Runboard: could not refresh registered models, keeping what is shown: ${errorMessage(error)}`);
+        return;
+      }
       this.rootState = 'stale';
       if (isMissingEndpoint(error)) {
         // No registry on this server: an empty view with its welcome text, not an error row.
@@ -243,6 +251,10 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
       node.versionsState = 'loaded';
       node.versionsError = undefined;
     } catch (error) {
+      if (isConnectionLost(error) && node.versions.length > 0 && node.versionsError === undefined) {
+        node.versionsState = 'loaded'; // keep what is on screen; the refresh after the reconnect reloads it
+        return;
+      }
       node.versionsState = 'stale';
       node.versionsError = errorMessage(error);
       this.services.log.warn(`Runboard: could not load versions of ${node.model.name}: ${node.versionsError}`);
@@ -301,6 +313,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
     this.modelNodes.clear();
     this.rootState = 'unloaded';
     this.rootError = undefined;
+    this.rootShown = false;
     this.registryMissing = false;
     this.changeEmitter.fire(undefined);
   }

@@ -31,6 +31,14 @@ export function errorMessage(error: unknown): string {
   return String(error);
 }
 
+/**
+ * No answer from the server (it went away, or a proxy in front of it says it is down): a view keeps the rows
+ * it shows, and the status bar and the views' message say they are stale, instead of error rows.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  return error instanceof MlflowApiError && (error.code === 'UNREACHABLE' || error.status === 502 || error.status === 503 || error.status === 504);
+}
+
 /** Registry routes a server does not serve (an old MLflow, or a store without a registry). */
 export function isMissingEndpoint(error: unknown): boolean {
   return error instanceof MlflowApiError && (error.code === 'ENDPOINT_NOT_FOUND' || error.code === 'NOT_IMPLEMENTED' || (error.status === 404 && error.code !== 'RESOURCE_DOES_NOT_EXIST'));

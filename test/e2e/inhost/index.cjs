@@ -63,7 +63,7 @@ const tests = {
 
 async function run() {
   const results = [];
-  const all = { ...tests, ...require('./commands.cjs').tests };
+  const all = { ...tests, ...require('./commands.cjs').tests, ...require('./remote.cjs').tests };
   for (const [name, fn] of Object.entries(all)) {
     const t0 = Date.now();
     try {
