@@ -389,10 +389,12 @@ export class MetricChart {
               ...colors.ticks,
               maxRotation: 0,
               autoSkipPadding: 24,
-              callback(value) {
+              callback(value, _index, ticks) {
                 const v = Number(value);
-                if (xAxis === 'wall') return formatWallTime(v, this.max - this.min);
-                if (xAxis === 'relative') return formatClock(v);
+                // Tick spacing decides the precision: close points must not all read the same second.
+                const step = ticks.length > 1 ? Math.abs(ticks[1]!.value - ticks[0]!.value) : undefined;
+                if (xAxis === 'wall') return formatWallTime(v, this.max - this.min, step);
+                if (xAxis === 'relative') return formatClock(v, step);
                 return formatNumber(v);
               },
             },
