@@ -389,6 +389,8 @@ export class MetricChart {
               ...colors.ticks,
               maxRotation: 0,
               autoSkipPadding: 24,
+              // Steps are whole numbers: a metric logged once (at step 0) must not get an axis of -0.8, -0.6...
+              ...(xAxis === 'step' ? { precision: 0 } : {}),
               callback(value, _index, ticks) {
                 const v = Number(value);
                 // Tick spacing decides the precision: close points must not all read the same second.
