@@ -70,6 +70,7 @@ wb.test('Open Metric Charts from a run\'s context menu draws that run: one serie
   assert.equal(data.xAxis, 'step');
   const history = await logged.rest.history(logged.runs['cmp-a'], 'loss');
   assert.deepEqual([data.xMin, data.xMax], [history[0].step, history.at(-1).step], 'the x axis spans the logged steps');
+  await page.locator('.part.editor').screenshot({ path: `${h.RESULTS_DIR}/panels-charts-one-run.png` });
   await closeAllEditors(page);
 });
 
