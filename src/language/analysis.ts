@@ -111,27 +111,27 @@ function analyze(python: PythonParser, tree: Tree, text: string): ScriptFacts {
     }
   }
 
-  const calls: MlflowCall[] = [];
-  const runBlocks = new Set<number>();
-  for (const { node, function: callee, arguments: args } of callNodes) {
+  const resolved = callNodes.flatMap(({ node, function: callee, arguments: args }) => {
     const name = mlflowFunction(source(callee).replace(/\s+/g, ''), moduleNames, importedFunctions);
-    if (name === undefined) continue;
-    calls.push({ name, span: spanOf(node), arguments: argumentsOf(args, text), scope: 0 });
-    if (name === 'start_run') {
-      // with mlflow.start_run() [as run]:  →  with_statement > with_clause > with_item > [as_pattern >] call
-      let up = node.parent;
-      if (up?.type === 'as_pattern') up = up.parent;
-      const withStatement = up?.type === 'with_item' ? up.parent?.parent : undefined;
-      if (withStatement?.type === 'with_statement') runBlocks.add(withStatement.id);
-    }
-  }
-  // The scope of a call: its innermost `with mlflow.start_run()` block, else its function, else the module.
-  const withScopes = calls.map((call) => {
-    let node: Node | null = tree.rootNode.descendantForIndex(call.span.start, call.span.end);
-    while (node && !(node.type === 'with_statement' && runBlocks.has(node.id)) && node.type !== 'function_definition') node = node.parent;
-    return { ...call, scope: node?.id ?? 0 };
+    return name === undefined ? [] : [{ node, name, args }];
   });
-  return { mlflowImport, mainBlock, calls: withScopes, strings };
+  // The `with mlflow.start_run() [as run]:` statements: with_statement > with_clause > with_item > [as_pattern >] call.
+  const runBlocks = new Set<number>();
+  for (const { node, name } of resolved) {
+    if (name !== 'start_run') continue;
+    let up = node.parent;
+    if (up?.type === 'as_pattern') up = up.parent;
+    const withStatement = up?.type === 'with_item' ? up.parent?.parent : undefined;
+    if (withStatement?.type === 'with_statement') runBlocks.add(withStatement.id);
+  }
+  // The scope of a call: its innermost `with mlflow.start_run()` block, else its function, else the module (0).
+  const scopeOf = (node: Node): number => {
+    let up: Node | null = node;
+    while (up && !(up.type === 'with_statement' && runBlocks.has(up.id)) && up.type !== 'function_definition') up = up.parent;
+    return up?.id ?? 0;
+  };
+  const calls: MlflowCall[] = resolved.map(({ node, name, args }) => ({ name, span: spanOf(node), arguments: argumentsOf(args, text), scope: scopeOf(node) }));
+  return { mlflowImport, mainBlock, calls, strings };
 }
 
 /** `mlflow.log_param` → `log_param`; `mf.sklearn.autolog` → `sklearn.autolog`; `log_param` (imported) → `log_param`. */

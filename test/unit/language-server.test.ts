@@ -135,7 +135,7 @@ before(async () => {
   lsp.onRequest(LanguageRequests.run, (p: { runId: string }) => answers.run(p.runId));
   lsp.onRequest(LanguageRequests.model, (p: { name: string }) => answers.model(p.name));
   lsp.onRequest(LanguageRequests.experiment, (p: { name: string }) => answers.experiment(p.name));
-  lsp.onRequest(LanguageRequests.experimentNames, () => answers.experimentNamesList());
+  lsp.onRequest(LanguageRequests.experimentNames, () => answers.experimentNames());
   lsp.onRequest(LanguageRequests.modelNames, () => answers.modelNames());
   lsp.onRequest(LanguageRequests.keys, (p: { experimentName?: string }) => answers.keys(p.experimentName));
   lsp.onRequest('workspace/codeLens/refresh', () => null);
@@ -195,6 +195,19 @@ describe('lenses', () => {
     const text = readFileSync(join(FIXTURES, 'plain.py'), 'utf8');
     assert.equal(plain[0]!.range.start.line, position(text, 'if __name__').line);
     assert.deepEqual(await lensesOf(await open('library.py')), []);
+  });
+
+  test('the anchor follows the names mlflow was imported under: autolog through an alias, start_run imported by name', async () => {
+    const autolog = 'import numpy\nimport mlflow as mf\n\nmf.sklearn.autolog()\nnumpy.zeros(3)\n';
+    const autologLenses = await lensesOf(await open('history.py', autolog));
+    assert.ok(autologLenses.length > 2 && autologLenses.every((l) => l.range.start.line === 3));
+    const imported = 'from mlflow import start_run\n\nprint("setup")\nwith start_run():\n    pass\n';
+    const importedLenses = await lensesOf(await open('history.py', imported));
+    assert.ok(importedLenses.length > 2 && importedLenses.every((l) => l.range.start.line === 3));
+    // Another module's start_run is not mlflow's: the lenses stay on the import.
+    const other = 'import mlflow\nimport wandb\n\nwith wandb.start_run():\n    pass\n';
+    assert.ok((await lensesOf(await open('history.py', other))).every((l) => l.range.start.line === 0));
+    await open('history.py');
   });
 
   test('while no backend is ready the history lenses are left out, not shown as empty', async () => {

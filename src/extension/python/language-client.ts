@@ -97,7 +97,7 @@ export class PythonLanguageFeatures implements vscode.Disposable {
     client.onRequest(LanguageRequests.run, (params: RunParams) => answers.run(params.runId));
     client.onRequest(LanguageRequests.model, (params: NameParams) => answers.model(params.name));
     client.onRequest(LanguageRequests.experiment, (params: NameParams) => answers.experiment(params.name));
-    client.onRequest(LanguageRequests.experimentNames, () => answers.experimentNamesList());
+    client.onRequest(LanguageRequests.experimentNames, () => answers.experimentNames());
     client.onRequest(LanguageRequests.modelNames, () => answers.modelNames());
     client.onRequest(LanguageRequests.keys, (params: KeysParams) => answers.keys(params.experimentName));
     client.start().then(

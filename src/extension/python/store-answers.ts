@@ -39,7 +39,7 @@ export interface ScriptLocation {
  */
 export class StoreAnswers {
   private readonly cache = new Map<string, { at: number; answer: Promise<unknown> }>();
-  private experimentNames = new Map<string, Promise<string | undefined>>();
+  private experimentNameCache = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly clientOf: () => MlflowClient | undefined,
@@ -50,7 +50,7 @@ export class StoreAnswers {
   /** Forget every answer: the data or the backend changed. */
   clear(): void {
     this.cache.clear();
-    this.experimentNames = new Map();
+    this.experimentNameCache = new Map();
   }
 
   /** `work`'s answer for `key`, from the cache while fresh; null while no backend is ready. */
@@ -156,7 +156,7 @@ export class StoreAnswers {
     });
   }
 
-  experimentNamesList(): Promise<string[] | null> {
+  experimentNames(): Promise<string[] | null> {
     return this.answer('experimentNames', async (client) => (await client.searchExperiments({ viewType: 'ACTIVE_ONLY', maxResults: 1000 })).items.map((e) => e.name));
   }
 
@@ -183,13 +183,13 @@ export class StoreAnswers {
   }
 
   private experimentName(client: MlflowClient, experimentId: string): Promise<string | undefined> {
-    let name = this.experimentNames.get(experimentId);
+    let name = this.experimentNameCache.get(experimentId);
     if (!name) {
       name = client.getExperiment(experimentId).then(
         (experiment) => experiment.name,
         () => undefined,
       );
-      this.experimentNames.set(experimentId, name);
+      this.experimentNameCache.set(experimentId, name);
     }
     return name;
   }
