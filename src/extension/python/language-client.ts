@@ -124,7 +124,7 @@ function withUriArguments(command: vscode.Command | undefined): void {
   );
 }
 
-export function registerPythonLanguage(context: vscode.ExtensionContext, services: Services): vscode.Disposable {
+export function registerPythonLanguage(context: vscode.ExtensionContext, services: Services): PythonLanguageFeatures {
   const features = new PythonLanguageFeatures(context, services);
   context.subscriptions.push(features);
   return features;

@@ -63,7 +63,8 @@ const tests = {
 
 async function run() {
   const results = [];
-  const all = { ...tests, ...require('./commands.cjs').tests, ...require('./remote.cjs').tests };
+  // The language tests first: they check that no language server runs before a Python document opens.
+  const all = { ...tests, ...require('./language.cjs').tests, ...require('./commands.cjs').tests, ...require('./remote.cjs').tests };
   for (const [name, fn] of Object.entries(all)) {
     const t0 = Date.now();
     try {
