@@ -106,9 +106,12 @@ export class PythonLanguageFeatures implements vscode.Disposable {
     );
   }
 
+  /** Throttled, not debounced: a script logging without pause still sees its lenses move once a second. */
   private refreshSoon(delay: number): void {
+    if (this.refreshTimer && delay > 0) return;
     clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
       this.answers.clear();
       const client = this.client;
       if (client?.isRunning()) void client.sendNotification(LanguageNotifications.dataChanged, {});

@@ -2,24 +2,14 @@
 // document opens, its lenses carry the launcher's `{ uri }` as a vscode.Uri and obey runboard.codeLens.enabled,
 // its hovers and diagnostics reach the editor. Runs before any other in-host test opens a Python file.
 'use strict';
-/* global require, module, setTimeout */
+/* global require, module */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const vscode = require('vscode');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 
 const EXTENSION_ID = 'runboard.runboard';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function poll(fn, what, timeout = 60000) {
-  const t0 = Date.now();
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const { poll } = require('./poll.cjs');
 
 async function runboard() {
   const exports = await vscode.extensions.getExtension(EXTENSION_ID).activate();
@@ -39,7 +29,7 @@ const tests = {
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.languageId === 'python'), 'no Python document is open yet');
     assert.equal(python.languageClient, undefined, 'no language server before a Python document opens');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(script('train_manual.py')));
-    await poll(() => python.languageClient?.isRunning(), 'the language client running');
+    await poll(() => python.languageClient?.isRunning(), 'the language client running', 60000);
   },
 
   async 'lenses of a training script: the launcher gets a vscode.Uri, runboard.codeLens.enabled hides them'() {
@@ -47,7 +37,7 @@ const tests = {
     const lenses = await poll(async () => {
       const found = await runboardLenses(uri);
       return found.length >= 2 && found;
-    }, 'the Run/Debug with Runboard lenses');
+    }, 'the Run/Debug with Runboard lenses', 60000);
     const run = lenses.find((lens) => lens.command.command === 'runboard.runScript');
     assert.ok(run, 'a Run with Runboard lens');
     assert.ok(run.command.arguments[0].uri instanceof vscode.Uri, 'the launcher argument is { uri: vscode.Uri }');
@@ -70,12 +60,12 @@ const tests = {
       const found = (await vscode.commands.executeCommand('vscode.executeHoverProvider', document.uri, at)) ?? [];
       const text = found.flatMap((hover) => hover.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       return /inhost-missing/.test(text) && text;
-    }, 'the hover of models:/inhost-missing/1');
+    }, 'the hover of models:/inhost-missing/1', 60000);
     assert.match(hovers, /Registered model 'inhost-missing' does not exist/);
     const diagnostics = await poll(() => {
       const found = vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'runboard');
       return found.length > 0 && found;
-    }, 'the diagnostic of models:/inhost-missing/1');
+    }, 'the diagnostic of models:/inhost-missing/1', 60000);
     assert.equal(diagnostics[0].severity, vscode.DiagnosticSeverity.Error);
     assert.equal(diagnostics[0].range.start.line, 1);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
