@@ -74,6 +74,11 @@ wb.test('hovering a models:/ literal shows the version it loads', async ({ page 
 wb.test('clicking "Run with Runboard" runs the script and its run appears in the tree', async ({ page }) => {
   await openFile(page, 'train_manual.py');
   await lens(page, 'Run with Runboard').click();
+  // Without the launcher VS Code says the command is unknown: fail at once, saying so.
+  const unknown = h.notification(page, "command 'runboard.runScript' not found");
+  if (await unknown.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) {
+    assert.fail('runboard.runScript is not registered in this build (the launcher of issue 6 provides it)');
+  }
   await h.openViewContainer(page, 'Runboard');
   const experiment = h.treeItem(page, 'examples', { view: 'Experiments' });
   await experiment.waitFor({ state: 'visible', timeout: 60000 });

@@ -316,10 +316,12 @@ describe('diagnostics', () => {
       { ...at('"../escape"'), severity: 1, code: 'invalid-key' },
       { ...at('"a//b"'), severity: 1, code: 'invalid-key' },
       { ...at('"tab\\there"'), severity: 1, code: 'invalid-key' },
+      { ...at('"aaaa'), severity: 1, code: 'invalid-key' },
     ]);
     assert.match(messageOf(diagnostics[0]!), /Param 'lr' is logged again in the same run with another value \('0\.2' after '0\.1'\): MLflow rejects the second value \(INVALID_PARAMETER_VALUE\)/);
     assert.match(messageOf(diagnostics[2]!), /names may only contain alphanumerics/);
     assert.match(messageOf(diagnostics[3]!), /must not resolve to other names/);
+    assert.match(messageOf(diagnostics[6]!), /it is 251 characters long, the limit is 250/);
     assert.equal(diagnostics[0]!.range.end.character - diagnostics[0]!.range.start.character, 'lr'.length);
   });
 
