@@ -10,7 +10,8 @@ const REGISTER = path.join(h.E2E_DIR, 'fixtures', 'register_manual_run.py');
 // A copy of examples/ plus a script that loads a registered model by URI.
 const workspace = h.makeWorkspace();
 fs.writeFileSync(path.join(workspace, 'serve_model.py'), 'import mlflow\n\nmodel = mlflow.pyfunc.load_model("models:/lang-e2e-model@champion")\n');
-const wb = h.useWorkbench({ name: 'codelens', workspace });
+// The launcher runs scripts with runboard.python (no Python extension here).
+const wb = h.useWorkbench({ name: 'codelens', workspace, settings: { 'runboard.python': PYTHON } });
 
 /** Opens a workspace file through Go to File (quick open). */
 async function openFile(page, name) {
@@ -79,11 +80,19 @@ wb.test('clicking "Run with Runboard" runs the script and its run appears in the
   if (await unknown.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) {
     assert.fail('runboard.runScript is not registered in this build (the launcher of issue 6 provides it)');
   }
+  // The launcher's first launch of a script asks for its experiment; Enter takes the suggested one (the script
+  // sets its own anyway).
+  await page.locator('.quick-input-widget', { hasText: 'experiment for train_manual.py' }).waitFor({ state: 'visible', timeout: 30000 });
+  await page.keyboard.press('Enter');
+  await h.waitForTerminalText(page, /exit code 0 → FINISHED/, { timeout: 180000 });
   await h.openViewContainer(page, 'Runboard');
   const experiment = h.treeItem(page, 'examples', { view: 'Experiments' });
   await experiment.waitFor({ state: 'visible', timeout: 60000 });
-  const runs = h.treeItem(page, 'manual-logging', { view: 'Experiments' });
-  if (!(await runs.first().isVisible())) await experiment.click();
-  await h.expectPoll(async () => (await runs.count()) >= 2, { timeout: 180000, what: 'a second manual-logging run in the tree' });
+  if ((await experiment.getAttribute('aria-expanded')) !== 'true') await experiment.click();
+  // The experiment's run rows (one level below it): the terminal's run, then the launched one.
+  const runs = h.viewPane(page, 'Experiments').locator('.monaco-list-row[role="treeitem"][aria-level="2"]');
+  await h.expectPoll(async () => (await runs.count()) >= 2, { timeout: 60000, what: 'the launched run in the tree' });
+  await openFile(page, 'train_manual.py');
   await lens(page, '2 runs · best accuracy').waitFor({ state: 'visible', timeout: 60000 });
-});
+  await page.screenshot({ path: `${h.RESULTS_DIR}/codelens-launched.png` });
+}, { timeout: 300000 });
