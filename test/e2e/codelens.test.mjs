@@ -13,14 +13,6 @@ fs.writeFileSync(path.join(workspace, 'serve_model.py'), 'import mlflow\n\nmodel
 // The launcher runs scripts with runboard.python (no Python extension here).
 const wb = h.useWorkbench({ name: 'codelens', workspace, settings: { 'runboard.python': PYTHON } });
 
-/** Opens a workspace file through Go to File (quick open). */
-async function openFile(page, name) {
-  await h.runCommand(page, 'Go to File...', { closes: false });
-  await page.locator('.quick-input-widget .quick-input-box input').fill(name);
-  await h.pickQuickItem(page, name);
-  await h.editorTab(page, name).waitFor({ state: 'visible', timeout: 30000 });
-}
-
 /** A lens of the active editor whose text contains `text`. */
 function lens(page, text) {
   return page.locator('.editor-group-container.active .codelens-decoration a', { hasText: text }).first();
@@ -32,7 +24,7 @@ wb.test('a training script run in a terminal gets its run history lens above sta
   await h.openTerminal(page);
   await h.typeInTerminal(page, `"${PYTHON}" train_manual.py && "${PYTHON}" "${REGISTER}"`);
   await h.waitForTerminalText(page, /E2E-REGISTERED/, { timeout: 180000 });
-  await openFile(page, 'train_manual.py');
+  await h.openFile(page, 'train_manual.py');
   await lens(page, 'Run with Runboard').waitFor({ state: 'visible', timeout: 60000 });
   await lens(page, 'Debug with Runboard').waitFor({ state: 'visible', timeout: 30000 });
   const history = lens(page, '1 run · best accuracy');
@@ -47,7 +39,7 @@ wb.test('clicking the run history lens opens the run', async ({ page }) => {
 });
 
 wb.test('hovering a models:/ literal shows the version it loads', async ({ page }) => {
-  await openFile(page, 'serve_model.py');
+  await h.openFile(page, 'serve_model.py');
   const literal = page.locator('.editor-group-container.active .view-line span span', { hasText: 'models:/lang-e2e-model@champion' }).first();
   await literal.waitFor({ state: 'visible', timeout: 30000 });
   const hover = page.locator('.monaco-hover', { hasText: 'lang-e2e-model' });
@@ -73,7 +65,7 @@ wb.test('hovering a models:/ literal shows the version it loads', async ({ page 
 // Needs runboard.runScript (the launcher, issue 6's other half): the click runs the script with the backend's
 // environment and its run appears in the tree.
 wb.test('clicking "Run with Runboard" runs the script and its run appears in the tree', async ({ page }) => {
-  await openFile(page, 'train_manual.py');
+  await h.openFile(page, 'train_manual.py');
   await lens(page, 'Run with Runboard').click();
   // Without the launcher VS Code says the command is unknown: fail at once, saying so.
   const unknown = h.notification(page, "command 'runboard.runScript' not found");
@@ -92,7 +84,7 @@ wb.test('clicking "Run with Runboard" runs the script and its run appears in the
   // The experiment's run rows (one level below it): the terminal's run, then the launched one.
   const runs = h.viewPane(page, 'Experiments').locator('.monaco-list-row[role="treeitem"][aria-level="2"]');
   await h.expectPoll(async () => (await runs.count()) >= 2, { timeout: 60000, what: 'the launched run in the tree' });
-  await openFile(page, 'train_manual.py');
+  await h.openFile(page, 'train_manual.py');
   await lens(page, '2 runs · best accuracy').waitFor({ state: 'visible', timeout: 60000 });
   await page.screenshot({ path: `${h.RESULTS_DIR}/codelens-launched.png` });
 }, { timeout: 300000 });
