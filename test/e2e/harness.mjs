@@ -513,6 +513,19 @@ export function editorTab(page, label) {
   return page.locator('.part.editor .tabs-container .tab', { hasText: label });
 }
 
+/** Opens a workspace file in the editor: its tab when already open, else through Go to File (quick open). */
+export async function openFile(page, name, { timeout = 30000 } = {}) {
+  const tab = editorTab(page, name);
+  if (await tab.count()) {
+    await tab.first().click();
+    return;
+  }
+  await runCommand(page, 'Go to File...', { closes: false });
+  await page.locator('.quick-input-widget .quick-input-box input').fill(name);
+  await pickQuickItem(page, name);
+  await tab.first().waitFor({ state: 'visible', timeout });
+}
+
 // ---- Output panel
 
 /** Waits for the Output panel to show channel `channel`; returns the panel locator. */
