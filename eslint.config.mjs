@@ -12,7 +12,8 @@ const mayImport = {
   extension: ['client', 'api', 'webview'],
   webview: [],
   language: ['api', 'client'],
-  cli: ['server', 'store'],
+  // `runboard copy` (issue 9) drives two servers through the REST client, like the extension does.
+  cli: ['server', 'store', 'client'],
 };
 
 const arrowRules = rooms.map((room) => ({
