@@ -32,7 +32,7 @@ const arrowRules = rooms.map((room) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.venv/**', 'test/e2e/node_modules/**', 'examples/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.venv/**', '.venv-mlflow2/**', '.cache/**', 'test/e2e/node_modules/**', 'examples/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

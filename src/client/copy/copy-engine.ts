@@ -97,15 +97,16 @@ export function parentsFirst(runs: readonly Run[]): Run[] {
 
 const pointKey = (metric: Metric) => `${metric.step}|${metric.timestamp}|${metric.value}`;
 
-/** The points of `source` that `destination` lacks, counted as a multiset (a series may repeat a point). */
+/**
+ * The points of `source` that `destination` lacks. A point is its (step, timestamp, value): MLflow's SQL stores
+ * key metric rows so, and keep one of exact repeats (which a file store can hold), so repeats are sent once.
+ */
 export function missingPoints(source: readonly Metric[], destination: readonly Metric[]): Metric[] {
-  const have = new Map<string, number>();
-  for (const point of destination) have.set(pointKey(point), (have.get(pointKey(point)) ?? 0) + 1);
+  const seen = new Set(destination.map(pointKey));
   return source.filter((point) => {
-    const left = have.get(pointKey(point)) ?? 0;
-    if (left === 0) return true;
-    have.set(pointKey(point), left - 1);
-    return false;
+    if (seen.has(pointKey(point))) return false;
+    seen.add(pointKey(point));
+    return true;
   });
 }
 
@@ -278,7 +279,7 @@ class Copier {
     for (const key of keys) {
       this.check();
       const history = await this.history(this.from, info.run_id, key);
-      const missing = fresh ? history : missingPoints(history, await this.history(this.to, runId, key));
+      const missing = missingPoints(history, fresh ? [] : await this.history(this.to, runId, key));
       for (const batch of chunks(missing, BATCH.metrics)) {
         await this.to.logBatch(runId, { metrics: batch });
         this.summary.metricPoints += batch.length;
