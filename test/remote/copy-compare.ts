@@ -108,7 +108,7 @@ export async function snapshot(client: MlflowClient, experimentNames?: string[])
       modelEntries[key(modelKey, model.info.model_id)!] = {
         name: model.info.name,
         status: model.info.status,
-        modelType: model.info.model_type,
+        modelType: model.info.model_type || undefined, // "" and absent are the same protobuf default on the wire
         sourceRun: key(runKey, model.info.source_run_id),
         params: [...(model.data?.params ?? [])].sort(byKey),
         tags: sortedTags(model.info.tags),

@@ -200,6 +200,27 @@ for (const kind of KINDS) {
   });
 }
 
+describe('copy onward into an mlflow server', { timeout: 600_000 }, () => {
+  it('copies a Runboard store (itself a copy) into a fresh mlflow server with proxied artifacts: identical', async () => {
+    const kind = KINDS[0] ?? 'mlflow3-sqlite';
+    const source = sourceOf(kind);
+    const { startMlflowServer } = await import('./servers.mjs');
+    const dir = path.join(TMP, 'onward');
+    fs.mkdirSync(dir);
+    const server = await startMlflowServer({ name: 'copy-onward', backendStoreUri: `sqlite:///${path.join(dir, 'mlflow.db')}` });
+    opened.push(() => server.stop());
+    const middle = await openRunboard(path.join(TMP, 'middle'));
+    await copyBetweenServers(source.client, middle.client);
+    const target = new MlflowClient({ baseUrl: server.url, timeoutMs: 60_000 });
+    const summary = await copyBetweenServers(middle.client, target);
+    assert.equal(summary.runs.copied, source.store.runs);
+    assertSame(await snapshot(target), source.snap, 'onward');
+    // Back again: the runs carry their origin, so copying the mlflow server's copy into the middle adds nothing.
+    assert.ok(copiedNothing(await copyBetweenServers(target, middle.client)));
+    await middle.close();
+  });
+});
+
 describe('copy with --experiment', { timeout: 600_000 }, () => {
   it('copies only the named experiment and the models of its runs', async () => {
     const source = sourceOf(KINDS[0] ?? 'mlflow3-sqlite');

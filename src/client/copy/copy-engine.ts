@@ -241,7 +241,7 @@ class Copier {
     if (destination && tagValue(destination.data.tags, COMPLETE_TAG) === 'true') {
       this.runs.set(info.run_id, destination.info);
       for (const model of models) {
-        const copy = existingModels.get(model.info.model_id);
+        const copy = existingModels.get(tagValue(model.info.tags, SOURCE_MODEL_TAG) ?? model.info.model_id) ?? existingModels.get(model.info.model_id);
         if (copy) this.loggedModels.set(model.info.model_id, copy.info.model_id);
       }
       this.summary.runs.skipped += 1;
@@ -357,7 +357,8 @@ class Copier {
 
   private async copyLoggedModel(source: LoggedModel, experimentId: string, runId: string | undefined, existing: Map<string, LoggedModel>): Promise<void> {
     const { info } = source;
-    let copy = existing.get(info.model_id);
+    const origin = tagValue(info.tags, SOURCE_MODEL_TAG) ?? info.model_id;
+    let copy = existing.get(origin) ?? existing.get(info.model_id);
     if (copy && copy.info.status === info.status) {
       this.loggedModels.set(info.model_id, copy.info.model_id);
       this.summary.loggedModels.skipped += 1;
@@ -365,7 +366,7 @@ class Copier {
     }
     const resume = copy !== undefined;
     if (!copy) {
-      const tags = [...(info.tags ?? []).filter((tag) => !isCopyTag(tag.key)), { key: SOURCE_MODEL_TAG, value: info.model_id }];
+      const tags = [...(info.tags ?? []).filter((tag) => !isCopyTag(tag.key)), { key: SOURCE_MODEL_TAG, value: origin }];
       const body = await this.to.post<{ model: LoggedModel }>(ROUTES.loggedModels.create, {
         experiment_id: experimentId,
         name: info.name,
@@ -375,7 +376,7 @@ class Copier {
         tags,
       });
       copy = body.model;
-      existing.set(info.model_id, copy);
+      existing.set(origin, copy);
     }
     const modelId = copy.info.model_id;
     this.loggedModels.set(info.model_id, modelId);
@@ -428,11 +429,13 @@ class Copier {
 
     const there = await collect((token) => this.to.searchModelVersions({ filter: `name = ${quoted(name)}`, maxResults: 1000, pageToken: token }));
     const bySource = new Map<string, ModelVersion>();
-    for (const version of there) if (version.name === name) bySource.set(tagValue(version.tags, SOURCE_VERSION_TAG) ?? '', version);
+    // Keyed by origin: a version's own number, or the number it was copied from (so copying back finds it).
+    for (const version of there) if (version.name === name) bySource.set(tagValue(version.tags, SOURCE_VERSION_TAG) ?? version.version, version);
     const numbers = new Map<string, string>();
     for (const version of versions) {
       const label = `Model ${name} version ${version.version}`;
-      let copy = bySource.get(version.version);
+      const origin = tagValue(version.tags, SOURCE_VERSION_TAG) ?? version.version;
+      let copy = bySource.get(origin);
       if (!copy) {
         const lineage = this.versionSource(version);
         if (!lineage) {
@@ -440,7 +443,7 @@ class Copier {
           this.tick(label, true);
           continue;
         }
-        const versionTags = [...(version.tags ?? []).filter((tag) => !isCopyTag(tag.key)), { key: SOURCE_VERSION_TAG, value: version.version }];
+        const versionTags = [...(version.tags ?? []).filter((tag) => !isCopyTag(tag.key)), { key: SOURCE_VERSION_TAG, value: origin }];
         copy = (await this.to.post<{ model_version: ModelVersion }>(ROUTES.modelVersions.create, { name, ...lineage, description: version.description, tags: versionTags })).model_version;
         this.summary.versions.copied += 1;
       } else {

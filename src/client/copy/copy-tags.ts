@@ -1,8 +1,8 @@
 /**
  * The marks a copy leaves on the destination, so a second copy finds what the first one made (MLflow's REST
  * API cannot choose ids): every copied run, logged model and model version carries the id it came from, and
- * a run carries `complete` once everything of it has arrived. Runs keep their origin through chains of copies
- * (A → B → C all name A's id), so copying back to where a run came from finds the run itself.
+ * a run carries `complete` once everything of it has arrived. Copies keep their origin through chains of copies
+ * (A → B → C all name A's id), so copying back to where something came from finds the thing itself.
  */
 export const COPY_TAG_PREFIX = 'runboard.copy.';
 export const SOURCE_RUN_TAG = `${COPY_TAG_PREFIX}source_run_id`;
