@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { LOCK_FILE } from '../../src/api/server-host-protocol';
 import { CopyCancelledError, copyBetweenServers } from '../../src/client/copy/copy-engine';
 import { copiedNothing } from '../../src/client/copy/copy-summary';
 import { MlflowClient } from '../../src/client/mlflow-client';
@@ -80,15 +81,19 @@ async function openRunboard(dir: string): Promise<{ client: MlflowClient; close(
   return { client: new MlflowClient({ baseUrl: server.url, credentials: { kind: 'bearer', token }, timeoutMs: 60_000 }), close };
 }
 
-/** `runboard copy`; with `killAt`, SIGKILLs it as soon as a progress line matches. */
-function runCli(args: string[], killAt?: RegExp): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+/** `runboard copy`; with `killAt`, sends `signal` (SIGKILL) as soon as a progress line matches. */
+function runCli(args: string[], killAt?: RegExp, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [CLI, 'copy', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let sent = false;
     proc.stdout.resume();
     proc.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (killAt && stderr.split('\n').some((line) => killAt.test(line))) proc.kill('SIGKILL');
+      if (!sent && killAt && stderr.split('\n').some((line) => killAt.test(line))) {
+        sent = true;
+        proc.kill(signal);
+      }
     });
     proc.on('error', reject);
     proc.on('exit', (code, signal) => resolve({ code, signal, stderr }));
@@ -199,6 +204,35 @@ for (const kind of KINDS) {
     });
   });
 }
+
+describe('runboard copy and Ctrl-C', { timeout: 600_000 }, () => {
+  it('stops cleanly on SIGINT: exit 130, the summary so far, the store unlocked; the same command resumes', async () => {
+    const source = sourceOf(KINDS[0] ?? 'mlflow3-sqlite');
+    const dir = path.join(TMP, 'interrupted');
+    const args = ['--from', source.server.url, '--to', dir];
+    const stopped = await runCli(args, /^\[[1-9]\d*\/\d+\] Run [^:]+: .+\.\w+$/, 'SIGINT');
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.match(stopped.stderr, /Stopping after the current step[\s\S]*Copy stopped\. So far:\n\s+experiments: [\s\S]*Run the same command again to resume\./);
+    assert.ok(!fs.existsSync(path.join(dir, LOCK_FILE)), 'the store lock is released');
+    const resumed = await runCli(args);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const dest = await openRunboard(dir);
+    assertSame(await snapshot(dest.client), source.snap, 'interrupted');
+    await dest.close();
+  });
+
+  it('says what is wrong with bad arguments, and what to do', async () => {
+    const missing = await runCli(['--from', path.join(TMP, 'no-such-store'), '--to', path.join(TMP, 'anywhere')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /holds no Runboard store \(no runboard\.db\)\. Pass a store folder such as \.runboard, or a server URL\./);
+    const sqlite = await runCli(['--from', 'sqlite:///mlflow.db', '--to', path.join(TMP, 'anywhere')]);
+    assert.equal(sqlite.code, 2);
+    assert.match(sqlite.stderr, /Serve that store first \(mlflow server --backend-store-uri sqlite:\/\/\/mlflow\.db\)/);
+    const unreachable = await runCli(['--from', 'http://127.0.0.1:9', '--to', path.join(TMP, 'anywhere')]);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /Cannot reach the MLflow server at http:\/\/127\.0\.0\.1:9/);
+  });
+});
 
 describe('copy onward into an mlflow server', { timeout: 600_000 }, () => {
   it('copies a Runboard store (itself a copy) into a fresh mlflow server with proxied artifacts: identical', async () => {
