@@ -1,5 +1,5 @@
 import { ROUTES } from '../../api/routes';
-import type { Experiment, KeyValue, ModelVersion, RegisteredModel, RunInfo } from '../../api/wire';
+import type { Experiment, KeyValue, ModelVersion, RegisteredModel, RunInfo, Stage } from '../../api/wire';
 import { MlflowApiError, type Metric, type MlflowClient, type Page, type Run } from '../mlflow-client';
 import { destinationWriter, listTree, loggedModelArtifactReader, runArtifactReader, type ArtifactReader } from './artifact-trees';
 import { COMPLETE_TAG, PARENT_RUN_TAG, SOURCE_MODEL_TAG, SOURCE_RUN_TAG, SOURCE_VERSION_TAG, isCopyTag, tagValue } from './copy-tags';
@@ -454,8 +454,8 @@ class Copier {
       for (const tag of version.tags ?? []) {
         if (!isCopyTag(tag.key) && tagValue(copy.tags, tag.key) !== tag.value) await this.to.post(ROUTES.modelVersions.setTag, { name, version: copy.version, key: tag.key, value: tag.value });
       }
-      const stage = version.current_stage ?? 'None';
-      if (stage !== (copy.current_stage ?? 'None')) await this.to.transitionStage(name, copy.version, stage as 'None', false);
+      const stage = (version.current_stage ?? 'None') as Stage;
+      if (stage !== (copy.current_stage ?? 'None')) await this.to.transitionStage(name, copy.version, stage, false);
       this.tick(label, true);
     }
     const aliasesThere = new Map((destination?.aliases ?? []).map((alias) => [alias.alias, alias.version]));
