@@ -12,7 +12,7 @@
 //
 // `backendStoreUri` is what `mlflow server --backend-store-uri` takes; `python` is the interpreter of the client
 // that wrote the store (serve an mlflow2 store with it: mlflow 3 would first ask for `mlflow db upgrade`).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,13 +60,33 @@ function cacheKey(kind) {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Runs a process to its end without blocking the event loop; resolves with { status, stdout, stderr }. */
+function run(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (chunk) => (stdout += chunk));
+    proc.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 600_000);
+    proc.on('error', reject);
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: code, signal, stdout, stderr });
+    });
+  });
+}
+
 /** Builds the store of `kind` into the cache (once per content hash); returns the cached folder. */
-function cached(kind) {
+async function cached(kind) {
   const spec = STORE_KINDS[kind];
   const folder = path.join(CACHE, `${kind}-${cacheKey(kind)}`);
   const manifest = path.join(folder, 'seed.json');
   if (fs.existsSync(manifest)) return folder;
-  if (spec.setup) execFileSync(process.execPath, [path.join(ROOT, spec.setup)], { stdio: 'inherit' });
+  if (spec.setup) {
+    const setup = await run(process.execPath, [path.join(ROOT, spec.setup)]);
+    if (setup.status !== 0) throw new Error(`${spec.setup} failed (${setup.status ?? setup.signal}):\n${setup.stdout}\n${setup.stderr}`);
+  }
   const python = pythonOf(kind);
   if (!fs.existsSync(python)) throw new Error(`${python} is missing: run \`node scripts/python-env.mjs\`.`);
   // Built beside the final folder and renamed into place, so an interrupted build is never taken for a store.
@@ -74,7 +94,7 @@ function cached(kind) {
   const building = fs.mkdtempSync(path.join(CACHE, `.${kind}-`));
   const env = { ...process.env, ...SEED_ENV, MLFLOW_TRACKING_URI: uriOf(spec.layout, building) };
   for (const key of Object.keys(env)) if (/^MLFLOW_(TRACKING_(?!URI)|REGISTRY_URI|EXPERIMENT_|RUN_ID)/.test(key)) delete env[key];
-  const result = spawnSync(python, [SEED], { cwd: building, env, encoding: 'utf8', timeout: 600_000 });
+  const result = await run(python, [SEED], { cwd: building, env });
   if (result.status !== 0) {
     fs.rmSync(building, { recursive: true, force: true });
     throw new Error(`seed_store.py (${kind}) failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr.split('\n').slice(-40).join('\n')}`);
@@ -133,7 +153,7 @@ export async function makeStore(kind, dir) {
   const spec = STORE_KINDS[kind];
   if (!spec) throw new Error(`Unknown store kind ${JSON.stringify(kind)}: one of ${Object.keys(STORE_KINDS).join(', ')}.`);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new Error(`${dir} is not empty: makeStore copies a store into an empty folder.`);
-  const source = cached(kind);
+  const source = await cached(kind);
   const seed = JSON.parse(fs.readFileSync(path.join(source, 'seed.json'), 'utf8'));
   const target = path.resolve(dir);
   fs.cpSync(source, target, { recursive: true });
