@@ -332,12 +332,14 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
                 { label: '$(refresh) Refresh Now', description: 'ask the server again', command: 'runboard.refresh' },
                 { label: '$(plug) Connect to MLflow Server...', description: 'another server or other credentials', command: 'runboard.connectServer' },
                 { label: '$(database) Use Local Store', description: this.storeDir, command: 'runboard.useLocalStore' },
+                { label: '$(cloud-download) Import into Runboard', description: 'copy this server into the local store', command: 'runboard.importIntoLocal' },
               ]
             : [
                 { label: '$(debug-restart) Restart Tracking Server', command: 'runboard.restartServer' },
                 { label: '$(folder-opened) Open Store Folder', description: this.storeDir, command: 'runboard.openStore' },
                 { label: '$(plug) Connect to MLflow Server...', description: 'a team\'s MLflow tracking server', command: 'runboard.connectServer' },
               ]),
+          { label: '$(cloud-upload) Export to Server...', description: 'copy into another MLflow server', command: 'runboard.exportToServer' },
           { label: '$(output) Show Server Log', command: 'runboard.showLog' },
         ];
         const picked = await vscode.window.showQuickPick(items, { title: remote ? describeRemote(remote) : describeState(this.host.state) });
