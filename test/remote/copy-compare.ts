@@ -36,7 +36,7 @@ async function tree(reader: ArtifactReader): Promise<Record<string, { size: numb
 
 interface LoggedModel {
   info: { model_id: string; name: string; artifact_uri?: string; status?: string; model_type?: string; source_run_id?: string; tags?: KeyValue[] };
-  data?: { params?: KeyValue[] };
+  data?: { params?: KeyValue[]; metrics?: { key: string; value: unknown; timestamp: number; step?: number; run_id?: string; dataset_name?: string; dataset_digest?: string }[] };
 }
 
 async function loggedModelsOf(client: MlflowClient, experimentId: string): Promise<LoggedModel[]> {
@@ -111,6 +111,9 @@ export async function snapshot(client: MlflowClient, experimentNames?: string[])
         modelType: model.info.model_type || undefined, // "" and absent are the same protobuf default on the wire
         sourceRun: key(runKey, model.info.source_run_id),
         params: [...(model.data?.params ?? [])].sort(byKey),
+        metrics: (model.data?.metrics ?? [])
+          .map((metric) => ({ key: metric.key, value: metric.value, timestamp: metric.timestamp, step: metric.step ?? 0, run: key(runKey, metric.run_id), dataset: [metric.dataset_name ?? '', metric.dataset_digest ?? ''] }))
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
         tags: sortedTags(model.info.tags),
         artifacts: await tree(loggedModelArtifactReader(client, model.info.model_id, model.info.artifact_uri)),
       };

@@ -1,5 +1,5 @@
 import { ROUTES } from '../../api/routes';
-import type { Experiment, KeyValue, ModelVersion, RegisteredModel, RunInfo, Stage } from '../../api/wire';
+import type { Experiment, KeyValue, ModelVersion, RegisteredModel, RunInfo, Stage, WireDouble } from '../../api/wire';
 import { MlflowApiError, type Metric, type MlflowClient, type Page, type Run } from '../mlflow-client';
 import { destinationWriter, listTree, loggedModelArtifactReader, runArtifactReader, type ArtifactReader } from './artifact-trees';
 import { COMPLETE_TAG, PARENT_RUN_TAG, SOURCE_MODEL_TAG, SOURCE_RUN_TAG, SOURCE_VERSION_TAG, isCopyTag, tagValue } from './copy-tags';
@@ -15,7 +15,7 @@ import { emptySummary, type CopySummary } from './copy-summary';
  *
  * What is kept: names, tags, descriptions; runs' start and end times, status, user, name, params, full metric
  * histories, dataset inputs, artifacts, parent links (`mlflow.parentRunId` remapped); logged models (MLflow 3)
- * with params, tags and artifacts, linked as the run's outputs; registered models with tags, descriptions,
+ * with params, tags, metrics and artifacts, linked as the run's outputs; registered models with tags, descriptions,
  * versions in order (their source pointed at the copied run's artifacts or logged model), stages, version tags
  * and aliases. Deleted runs arrive deleted. Deleted experiments are not copied (they are in MLflow's trash).
  * Ids, artifact locations and timestamps the server sets itself (creation and update times) differ.
@@ -43,9 +43,20 @@ export class CopyCancelledError extends Error {
   }
 }
 
+/** A metric of a logged model as the REST API has it (the value as on the wire: NaN and infinities as strings). */
+interface LoggedModelMetric {
+  key: string;
+  value: WireDouble;
+  timestamp: number;
+  step?: number;
+  run_id?: string;
+  dataset_name?: string;
+  dataset_digest?: string;
+}
+
 interface LoggedModel {
   info: { model_id: string; experiment_id: string; name: string; artifact_uri?: string; status?: string; model_type?: string; source_run_id?: string; tags?: KeyValue[]; params?: KeyValue[] };
-  data?: { params?: KeyValue[] };
+  data?: { params?: KeyValue[]; metrics?: LoggedModelMetric[] };
 }
 
 const BATCH = { metrics: 1000, params: 100, tags: 100 };
@@ -381,10 +392,35 @@ class Copier {
     const modelId = copy.info.model_id;
     this.loggedModels.set(info.model_id, modelId);
     await this.copyTree(loggedModelArtifactReader(this.from, info.model_id, info.artifact_uri), copy.info.artifact_uri, `logged model ${modelId}`, resume, `Logged model ${info.name}`);
+    await this.copyLoggedModelMetrics(source, copy);
     if (info.status && info.status !== copy.info.status) {
       await this.to.post(ROUTES.loggedModels.one.replace('{model_id}', encodeURIComponent(modelId)), { model_id: modelId, status: info.status }, 'PATCH');
     }
     this.summary.loggedModels.copied += 1;
+  }
+
+  /**
+   * A logged model's metrics (MLflow 3 links a run's metrics to the model it logs): logged again on the copied
+   * run with the copy's model_id, which links them the same way (the run's own point is already there, and
+   * servers keep one of a repeated point). Those of runs not copied are left out.
+   */
+  private async copyLoggedModelMetrics(source: LoggedModel, copy: LoggedModel): Promise<void> {
+    const key = (metric: LoggedModelMetric, runId: string | undefined) =>
+      JSON.stringify([metric.key, metric.step ?? 0, metric.timestamp, String(metric.value), runId ?? '', metric.dataset_name ?? '', metric.dataset_digest ?? '']);
+    const have = new Set((copy.data?.metrics ?? []).map((metric) => key(metric, metric.run_id)));
+    const byRun = new Map<string, LoggedModelMetric[]>();
+    for (const metric of source.data?.metrics ?? []) {
+      const runId = metric.run_id ? this.runs.get(metric.run_id)?.run_id : undefined;
+      if (!runId || have.has(key(metric, runId))) continue;
+      have.add(key(metric, runId));
+      byRun.set(runId, [...(byRun.get(runId) ?? []), metric]);
+    }
+    for (const [runId, metrics] of byRun) {
+      for (const batch of chunks(metrics, BATCH.metrics)) {
+        const wire = batch.map((metric) => ({ key: metric.key, value: metric.value, timestamp: metric.timestamp, step: metric.step ?? 0, model_id: copy.info.model_id, dataset_name: metric.dataset_name, dataset_digest: metric.dataset_digest }));
+        await this.to.post(ROUTES.runs.logBatch, { run_id: runId, metrics: wire });
+      }
+    }
   }
 
   // ---------------------------------------------------------------- the model registry
