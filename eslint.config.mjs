@@ -12,7 +12,8 @@ const mayImport = {
   extension: ['client', 'api', 'webview'],
   webview: [],
   language: ['api', 'client'],
-  cli: ['server', 'store'],
+  // `runboard copy` (issue 9) drives two servers through the REST client, like the extension does.
+  cli: ['server', 'store', 'client'],
 };
 
 const arrowRules = rooms.map((room) => ({
@@ -31,7 +32,7 @@ const arrowRules = rooms.map((room) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.venv/**', 'test/e2e/node_modules/**', 'examples/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.venv/**', '.venv-mlflow2/**', '.cache/**', 'test/e2e/node_modules/**', 'examples/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,12 +1,14 @@
 import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { COPY_USAGE, CopyUsageError, copyCommand } from './copy';
 import { startServer } from '../server/server';
 import { TrackingStore } from '../store/tracking-store';
 
-const USAGE = `Usage: runboard serve --store DIR [--host 127.0.0.1] [--port 5000] [--token TOKEN]
+const SERVE_USAGE = `Usage: runboard serve --store DIR [--host 127.0.0.1] [--port 5000] [--token TOKEN]
 
 Serves the MLflow REST API over the Runboard store in DIR, so the mlflow client logs into it:
   export MLFLOW_TRACKING_URI=http://127.0.0.1:5000   (and MLFLOW_TRACKING_TOKEN when --token is set)`;
+const USAGE = `${SERVE_USAGE}\n\n${COPY_USAGE}`;
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -62,6 +64,19 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'serve') return serve(rest);
+  if (command === 'copy') {
+    try {
+      process.exitCode = await copyCommand(rest);
+    } catch (error) {
+      if (error instanceof CopyUsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        console.error(`runboard copy: ${(error as Error).message}\n\n${COPY_USAGE}`);
+        process.exitCode = 2;
+        return;
+      }
+      throw error;
+    }
+    return;
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return;

@@ -246,8 +246,7 @@ interface AuthPick extends vscode.QuickPickItem {
  * Asks for a server URL, the kind of authentication and its token or user name and password, prefilled from
  * `previous`. Undefined when the user cancels a step.
  */
-export async function promptConnection(previous: Partial<RemoteConnection> = {}): Promise<RemoteConnection | undefined> {
-  const title = 'Connect to MLflow Server';
+export async function promptConnection(previous: Partial<RemoteConnection> = {}, title = 'Connect to MLflow Server'): Promise<RemoteConnection | undefined> {
   const urlText = await vscode.window.showInputBox({
     title: `${title} (1/3)`,
     prompt: 'URL of the MLflow tracking server (what MLFLOW_TRACKING_URI would be)',

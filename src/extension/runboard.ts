@@ -15,6 +15,7 @@ import {
   storeCredentials,
   type RemoteConnection,
 } from './backend';
+import { exportToServer, importIntoLocal, type CopyHost } from './copy-commands';
 import { exportLines, hostOf, trackingEnvironment, type RemoteSettings } from './remote-settings';
 import { ServerHost, type ServerState } from './server-host';
 import type { BackendInfo, DataChange, Services } from './services';
@@ -32,7 +33,7 @@ const POLL_MS = 3000;
  * The one object that owns Runboard's lifecycle in a window: the output channel, the tracking server
  * (or the shared one), the client, the terminal environment, the status bar and everything disposable.
  */
-export class Runboard implements Services, vscode.Disposable {
+export class Runboard implements Services, CopyHost, vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Runboard', { log: true });
   private readonly disposables: vscode.Disposable[] = [];
   private readonly clientEmitter = new vscode.EventEmitter<void>();
@@ -90,6 +91,21 @@ export class Runboard implements Services, vscode.Disposable {
 
   get storeDir(): string {
     return this.host.storeDir;
+  }
+
+  /** Runs `work` with a client of the local store; while a remote server is in use, serves the store for the while. */
+  async withLocalStore<T>(work: (client: MlflowClient) => Promise<T>): Promise<T> {
+    if (!this.remoteBackend) {
+      if (!this.currentClient) throw new Error('the local tracking server is not running. Restart it from the status bar, then try again.');
+      return work(this.currentClient);
+    }
+    const state = await this.host.start(); // the views stay on the remote server (onServerState)
+    if (state.kind !== 'ready') throw new Error(state.kind === 'failed' ? `${state.message} ${state.nextStep}` : 'the local store could not be served.');
+    try {
+      return await work(new MlflowClient({ baseUrl: state.url, credentials: { kind: 'bearer', token: state.token }, timeoutMs: 120_000 }));
+    } finally {
+      if (this.remoteBackend) await this.host.stop();
+    }
   }
 
   /** Uses what this workspace chose last: a remote MLflow server, or the local store (the default). */
@@ -286,6 +302,8 @@ export class Runboard implements Services, vscode.Disposable {
       }),
       register('runboard.connectServer', () => this.connectServer()),
       register('runboard.useLocalStore', () => this.useLocalStore()),
+      register('runboard.importIntoLocal', () => importIntoLocal(this)),
+      register('runboard.exportToServer', () => exportToServer(this)),
       register('runboard.copyTrackingEnv', async () => {
         const backend = this.backend;
         if (!backend.url) {
@@ -319,12 +337,14 @@ export class Runboard implements Services, vscode.Disposable {
                 { label: '$(refresh) Refresh Now', description: 'ask the server again', command: 'runboard.refresh' },
                 { label: '$(plug) Connect to MLflow Server...', description: 'another server or other credentials', command: 'runboard.connectServer' },
                 { label: '$(database) Use Local Store', description: this.storeDir, command: 'runboard.useLocalStore' },
+                { label: '$(cloud-download) Import into Runboard', description: 'copy this server into the local store', command: 'runboard.importIntoLocal' },
               ]
             : [
                 { label: '$(debug-restart) Restart Tracking Server', command: 'runboard.restartServer' },
                 { label: '$(folder-opened) Open Store Folder', description: this.storeDir, command: 'runboard.openStore' },
                 { label: '$(plug) Connect to MLflow Server...', description: 'a team\'s MLflow tracking server', command: 'runboard.connectServer' },
               ]),
+          { label: '$(cloud-upload) Export to Server...', description: 'copy into another MLflow server', command: 'runboard.exportToServer' },
           { label: '$(output) Show Server Log', command: 'runboard.showLog' },
         ];
         const picked = await vscode.window.showQuickPick(items, { title: remote ? describeRemote(remote) : describeState(this.host.state) });

@@ -2,51 +2,23 @@
  * Entry of the tracking-server worker thread (dist/server-worker.js) that the VS Code extension starts:
  * it owns the store and the HTTP server, so SQLite work never blocks the extension host's thread.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LEASE_FILE, LOCK_FILE, type HostMessage, type ServerLease, type ServerWorkerOptions, type WorkerMessage } from '../api/server-host-protocol';
 import { TrackingStore } from '../store/tracking-store';
 import { startServer, type RunningServer } from './server';
+import { acquireStoreLock } from './store-lock';
 
 const options = workerData as ServerWorkerOptions;
 const post = (message: WorkerMessage) => parentPort?.postMessage(message);
 const started = performance.now();
 
-/** One writer per store: a lock file naming the process that serves it; a dead owner's lock is taken over. */
-function acquireLock(lockPath: string): boolean {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // The owner may be this very process (another window's worker cannot be; the host clears the
-      // lock of a worker of its own that died), so only a dead owner's lock is taken over.
-      const owner = Number(readFileSync(lockPath, 'utf8').trim());
-      if (owner && isAlive(owner)) return false;
-      rmSync(lockPath, { force: true });
-    }
-  }
-  return false;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function main(): Promise<void> {
   const lockPath = join(options.storeDir, LOCK_FILE);
   const leasePath = join(options.storeDir, LEASE_FILE);
   mkdirSync(options.storeDir, { recursive: true });
-  if (!acquireLock(lockPath)) {
+  if (!acquireStoreLock(lockPath)) {
     post({ type: 'failed', code: 'STORE_LOCKED', message: `Another process serves the store in ${options.storeDir}.` });
     return;
   }
