@@ -103,10 +103,9 @@ export class Runboard implements Services, vscode.Disposable {
 
   private async startChosenBackend(): Promise<void> {
     const choice = readChoice(this.context.workspaceState);
-    if (choice.kind === 'mlflow-store') {
-      if (await this.stores.reopen(choice.path)) return;
-      await saveChoice(this.context.workspaceState, { kind: 'local' });
-    }
+    // A store that cannot be served now (mlflow missing, the file moved) leaves the local store showing; the
+    // choice stays, so fixing the cause and reloading reopens it.
+    if (choice.kind === 'mlflow-store' && (await this.stores.reopen(choice.path))) return;
     if (choice.kind === 'remote') {
       const credentials = await loadCredentials(this.context.secrets, choice);
       if (credentials) {

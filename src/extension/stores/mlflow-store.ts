@@ -106,7 +106,10 @@ export function storeLabel(store: MlflowStore, workspaceFolder?: string): string
 /** What `mlflow server` is started with for a store on `port`: argv after the interpreter, env additions, cwd. */
 export interface ServerCommand {
   readonly args: string[];
+  /** Set over the user's environment. */
   readonly env: Record<string, string>;
+  /** Set unless the user's environment says otherwise. */
+  readonly defaultEnv: Record<string, string>;
   readonly cwd: string;
 }
 
@@ -119,7 +122,9 @@ export interface ServerCommand {
  *   MLflow's default; the destination is made absolute so it never depends on a cwd);
  * - a file store needs MLFLOW_ALLOW_FILE_STORE=true since MLflow 3 put it in maintenance mode (it refuses
  *   to open one otherwise);
- * - one worker: a single user's store, and four uvicorn workers would cost a second each to start.
+ * - one worker: a single user's store, and four uvicorn workers would cost a second each to start;
+ * - no job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false unless the user set it): it runs GenAI scorer jobs,
+ *   which Runboard never asks for, in nine more processes.
  */
 export function serverCommand(store: MlflowStore, port: number): ServerCommand {
   const home = dirname(store.path);
@@ -135,6 +140,7 @@ export function serverCommand(store: MlflowStore, port: number): ServerCommand {
       '--workers', '1',
     ],
     env: store.kind === 'file' ? { MLFLOW_ALLOW_FILE_STORE: 'true' } : {},
+    defaultEnv: { MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' },
     cwd: home,
   };
 }

@@ -79,6 +79,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
   async reopen(path: string): Promise<boolean> {
     const store = storeAt(path);
     if (!store) {
+      await saveChoice(this.context.workspaceState, { kind: 'local' });
       void vscode.window.showWarningMessage(`Runboard: the MLflow store ${path} this workspace used is gone; showing Runboard's own store.`);
       return false;
     }

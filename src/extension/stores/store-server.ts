@@ -59,13 +59,17 @@ export function checkMlflow(python: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     execFile(python, ['-c', 'import mlflow, sys; sys.stdout.write(mlflow.__version__)'], { timeout: CHECK_TIMEOUT_MS }, (error, stdout, stderr) => {
       if (!error) return resolvePromise(stdout.trim());
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EACCES') return reject(new MlflowMissingError(python, 'no-python', code === 'ENOENT' ? 'not found' : 'not executable'));
-      const missing = /No module named '?mlflow'?/.test(stderr);
-      const lastLine = stderr.trim().split('\n').pop() ?? error.message;
-      reject(new MlflowMissingError(python, 'no-mlflow', missing ? '' : `import mlflow failed: ${lastLine}`));
+      reject(missingMlflow(python, error, stderr) ?? new MlflowMissingError(python, 'no-mlflow', `import mlflow failed: ${lastErrorLine(stderr) ?? error.message}`));
     });
   });
+}
+
+/** The MlflowMissingError a failed run of `python` means, if it means one: no interpreter, or no mlflow in it. */
+function missingMlflow(python: string, error: Error, stderr: string): MlflowMissingError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'EACCES') return new MlflowMissingError(python, 'no-python', code === 'ENOENT' ? 'not found' : 'not executable');
+  if (/No module named '?mlflow'?/.test(stderr)) return new MlflowMissingError(python, 'no-mlflow', '');
+  return undefined;
 }
 
 /** A port on 127.0.0.1 nothing listens on right now. */
@@ -115,10 +119,16 @@ export interface StoreServer {
 }
 
 /**
- * Starts MLflow's server on `store` and resolves once it answers an API call (not only /health: a store
- * whose schema MLflow refuses makes the process exit, which rejects with OutdatedSchemaError).
+ * Starts MLflow's server on `store` and resolves once it answers an API call (not only /health: the store
+ * behind it must work). An SQLite store an older MLflow wrote rejects with OutdatedSchemaError before any
+ * server starts: MLflow's server would either refuse it or, when tables are missing, migrate it in place
+ * without asking, after which the older clients still writing to it fail. The user decides (upgradeSchema).
  */
 export async function startStoreServer(options: StartOptions): Promise<StoreServer> {
+  if (options.store.kind === 'sqlite') {
+    const schema = await schemaOf(options.python, options.store);
+    if (schema.current !== null && schema.current !== schema.head) throw new OutdatedSchemaError(schema.current, schema.head);
+  }
   // Another process may take the free port between our check and MLflow's bind: try a fresh one once more.
   for (let attempt = 0; ; attempt++) {
     try {
@@ -135,7 +145,7 @@ async function startOnce(options: StartOptions, port: number): Promise<StoreServ
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(options.python, command.args, {
     cwd: command.cwd,
-    env: { ...process.env, ...command.env, ...options.env, PYTHONUNBUFFERED: '1' },
+    env: { ...command.defaultEnv, ...process.env, ...command.env, ...options.env, PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: stop() reaches uvicorn's workers and the job runner too
   });
@@ -235,6 +245,30 @@ function classifyFailure(error: unknown, output: string, python: string): Error 
 function lastErrorLine(output: string): string | undefined {
   const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
   return [...lines].reverse().find((line) => /(Error|Exception)\b.*:/.test(line)) ?? lines.pop();
+}
+
+/**
+ * The store's schema revision (null for a store MLflow has not written yet) and the one the interpreter's
+ * mlflow needs, asked of that mlflow itself: the store is opened read-only by Python's sqlite3, and the head
+ * revision comes from mlflow's own migrations (`_get_latest_schema_revision`, what its server compares).
+ */
+export function schemaOf(python: string, store: MlflowStore): Promise<{ current: string | null; head: string }> {
+  const script = [
+    'import json, pathlib, sqlite3, sys',
+    'from mlflow.store.db.utils import _get_latest_schema_revision',
+    'db = sqlite3.connect(pathlib.Path(sys.argv[1]).as_uri() + "?mode=ro", uri=True)',
+    'try:',
+    '    row = db.execute("select version_num from alembic_version").fetchone()',
+    'except sqlite3.OperationalError:',
+    '    row = None',
+    'sys.stdout.write(json.dumps({"current": row[0] if row else None, "head": _get_latest_schema_revision()}))',
+  ].join('\n');
+  return new Promise((resolvePromise, reject) => {
+    execFile(python, ['-c', script, store.path], { timeout: CHECK_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error) return reject(missingMlflow(python, error, stderr) ?? new ServerStartError(`could not read the schema version of ${store.path}: ${lastErrorLine(stderr) ?? error.message}`, stderr));
+      resolvePromise(JSON.parse(stdout) as { current: string | null; head: string });
+    });
+  });
 }
 
 /** `python -m mlflow db upgrade sqlite:///...`: migrates a store an older MLflow wrote to this mlflow's schema. */
