@@ -335,6 +335,63 @@ export class MlflowClient {
     return new Uint8Array(await response.arrayBuffer());
   }
 
+  // ------------------------------------------------------------ copying between servers (src/client/copy)
+
+  /** A run with its start time, user and name as given (the copy's runs keep the source's). */
+  async createRun(request: { experimentId: string; runName?: string; userId?: string; startTime?: number; tags?: KeyValue[] }): Promise<RunInfo> {
+    const body = await this.post<{ run: WireRun }>(ROUTES.runs.create, {
+      experiment_id: request.experimentId,
+      run_name: request.runName,
+      user_id: request.userId,
+      start_time: request.startTime,
+      tags: request.tags,
+    });
+    return body.run.info;
+  }
+
+  /** Params, tags and metric points in one call (MLflow caps a batch at 1000 metrics, 100 params, 100 tags). */
+  async logBatch(runId: string, batch: { metrics?: Metric[]; params?: KeyValue[]; tags?: KeyValue[] }): Promise<void> {
+    const encode = (value: number): WireDouble => (Number.isNaN(value) ? 'NaN' : value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : value);
+    await this.post(ROUTES.runs.logBatch, {
+      run_id: runId,
+      metrics: (batch.metrics ?? []).map((metric) => ({ key: metric.key, value: encode(metric.value), timestamp: metric.timestamp, step: metric.step })),
+      params: batch.params ?? [],
+      tags: batch.tags ?? [],
+    });
+  }
+
+  async logInputs(runId: string, datasets: NonNullable<Run['inputs']['dataset_inputs']>): Promise<void> {
+    await this.post(ROUTES.runs.logInputs, { run_id: runId, datasets });
+  }
+
+  /** A run's artifact file through the server's `/get-artifact` (any artifact root the server can read). */
+  async downloadRunArtifact(runId: string, path: string): Promise<Uint8Array> {
+    const response = await this.send('GET', `/get-artifact?${new URLSearchParams({ run_uuid: runId, path })}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** One directory level under an `mlflow-artifacts:/` storage path (paths relative to it, as MLflow lists). */
+  async listProxiedArtifacts(storagePath: string): Promise<FileInfo[]> {
+    return (await this.get<{ files?: FileInfo[] }>(ROUTES.artifacts.proxy, { path: storagePath })).files ?? [];
+  }
+
+  async uploadProxiedArtifact(storagePath: string, bytes: Uint8Array): Promise<void> {
+    const encoded = storagePath.split('/').map(encodeURIComponent).join('/');
+    await this.send('PUT', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`, bytes);
+  }
+
+  /** One directory level of a logged model's artifacts (mlflow server's route for roots it reads itself). */
+  async listLoggedModelArtifacts(modelId: string, path?: string): Promise<FileInfo[]> {
+    const route = `/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/directories`;
+    return (await this.get<{ files?: FileInfo[] }>(route, { artifact_directory_path: path })).files ?? [];
+  }
+
+  /** A logged model's artifact file (mlflow server serves this route under /ajax-api only). */
+  async downloadLoggedModelArtifact(modelId: string, path: string): Promise<Uint8Array> {
+    const route = `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files?${new URLSearchParams({ artifact_file_path: path })}`;
+    return new Uint8Array(await (await this.send('GET', route)).arrayBuffer());
+  }
+
   // ------------------------------------------------------------ transport
 
   async get<T>(path: string, query: Record<string, string | string[] | undefined>): Promise<T> {
@@ -352,7 +409,7 @@ export class MlflowClient {
     return (await response.json()) as T;
   }
 
-  private async send(method: string, path: string, body?: string): Promise<Response> {
+  private async send(method: string, path: string, body?: string | Uint8Array): Promise<Response> {
     try {
       const response = await this.request(method, path, body);
       this.onOutcome?.({ method, path });
@@ -363,12 +420,13 @@ export class MlflowClient {
     }
   }
 
-  private async request(method: string, path: string, body?: string): Promise<Response> {
+  private async request(method: string, path: string, body?: string | Uint8Array): Promise<Response> {
     let response: Response;
+    const contentType: Record<string, string> = body === undefined ? {} : { 'Content-Type': typeof body === 'string' ? 'application/json' : 'application/octet-stream' };
     try {
       response = await fetch(this.base + path, {
         method,
-        headers: { ...this.headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: { ...this.headers, ...contentType },
         body,
         signal: AbortSignal.timeout(this.timeoutMs),
       });

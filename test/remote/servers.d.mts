@@ -32,7 +32,7 @@ export const ADMIN: { readonly username: string; readonly password: string };
 export function findPostgresBin(): string | undefined;
 export function freePort(): Promise<number>;
 export function startPostgres(options?: { dir?: string }): Promise<Postgres>;
-export function startMlflowServer(options: { name?: string; backendStoreUri: string; basicAuth?: { username: string; password: string }; workers?: number }): Promise<RemoteServer>;
+export function startMlflowServer(options: { name?: string; backendStoreUri: string; basicAuth?: { username: string; password: string }; workers?: number; mlflow?: string; extraEnv?: Record<string, string> }): Promise<RemoteServer>;
 export function startRunboardServe(options?: { name?: string }): Promise<RemoteServer>;
 export function startRemoteServers(options?: { only?: ServerName[] }): Promise<{
   servers: RemoteServer[];

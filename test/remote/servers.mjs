@@ -190,9 +190,11 @@ export async function startPostgres({ dir = tmpDir('pg') } = {}) {
  * The pinned `mlflow server` on `backendStoreUri` with --serve-artifacts into a tmp folder. With `basicAuth`
  * ({ username, password }) it runs MLflow's basic-auth app: its user db is a tmp sqlite file and the admin is
  * created on first start from MLFLOW_AUTH_ADMIN_USERNAME/PASSWORD (MLflow ships no default password).
+ * `mlflow` is the executable (another venv's, e.g. .venv-mlflow2/bin/mlflow), `extraEnv` is added to its env
+ * (e.g. MLFLOW_ALLOW_FILE_STORE=true to serve an `mlruns/` file store with mlflow 3).
  */
-export async function startMlflowServer({ name = 'mlflow', backendStoreUri, basicAuth, workers = 1 } = {}) {
-  if (!fs.existsSync(MLFLOW)) throw new Error(`${MLFLOW} is missing: run \`node scripts/remote-setup.mjs\`.`);
+export async function startMlflowServer({ name = 'mlflow', backendStoreUri, basicAuth, workers = 1, mlflow = MLFLOW, extraEnv = {} } = {}) {
+  if (!fs.existsSync(mlflow)) throw new Error(`${mlflow} is missing: run \`node scripts/remote-setup.mjs\`.`);
   const dir = tmpDir(name);
   const artifacts = path.join(dir, 'artifacts');
   fs.mkdirSync(artifacts);
@@ -201,6 +203,7 @@ export async function startMlflowServer({ name = 'mlflow', backendStoreUri, basi
   const logFile = path.join(dir, 'server.log');
   const env = { ...process.env, ...PYTHON_ENV };
   for (const key of Object.keys(env)) if (key.startsWith('MLFLOW_TRACKING_') || key.startsWith('MLFLOW_AUTH_')) delete env[key];
+  Object.assign(env, extraEnv);
   const args = ['server', '--backend-store-uri', backendStoreUri, '--serve-artifacts', '--artifacts-destination', artifacts, '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)];
   if (basicAuth) {
     const ini = path.join(dir, 'basic_auth.ini');
@@ -221,7 +224,7 @@ export async function startMlflowServer({ name = 'mlflow', backendStoreUri, basi
     });
     args.splice(1, 0, '--app-name', 'basic-auth');
   }
-  const launched = launch(MLFLOW, args, { env, logFile, cwd: dir });
+  const launched = launch(mlflow, args, { env, logFile, cwd: dir });
   const startedInMs = await waitForHttp(`${url}/health`, { launched, logFile, what: `mlflow server (${name})` });
   const credentials = basicAuth ? { kind: 'basic', username: basicAuth.username, password: basicAuth.password } : { kind: 'none' };
   return {
