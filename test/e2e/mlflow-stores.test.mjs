@@ -112,6 +112,32 @@ wb.test('the 2.x store opens from the palette after the upgrade the user agrees 
   await page.screenshot({ path: `${h.RESULTS_DIR}/mlflow-stores-filestore.png` });
 }, { timeout: 480_000 });
 
+wb.test('when MLflow\'s server dies the views go stale, and Restart brings the store back', async ({ page }) => {
+  const [line] = serversOn(path.join(workspace, 'filestore', 'mlruns'));
+  assert.ok(line, 'the file store\'s server runs');
+  const pid = Number(line.trim().split(/\s+/)[0]);
+  process.kill(-pid, 'SIGKILL'); // the process group, as a crash or an OOM kill would end it
+  await h.statusBarItem(page, 'Runboard: filestore/mlruns stopped (stale)').waitFor({ state: 'visible', timeout: 60000 });
+  assert.equal(await h.treeItem(page, 'seed-manual', { view: 'Experiments' }).count(), 1, 'the rows loaded before stay');
+  const died = h.notification(page, 'MLflow\'s server on filestore/mlruns stopped');
+  await died.waitFor({ state: 'visible', timeout: 30000 });
+  await died.locator('.monaco-button', { hasText: /^Restart$/ }).first().click();
+  await h.statusBarItem(page, /Runboard: filestore\/mlruns\s*$/).waitFor({ state: 'visible', timeout: STARTUP });
+  await h.treeItem(page, 'seed-sweep', { view: 'Experiments' }).waitFor({ state: 'visible', timeout: 30000 });
+}, { timeout: 300_000 });
+
+wb.test('a reloaded window reopens the store it showed, and the old window\'s server is gone', async ({ page }) => {
+  const before = serversOn(path.join(workspace, 'filestore', 'mlruns')).map((line) => line.trim().split(/\s+/)[0]);
+  assert.equal(before.length, 1);
+  await h.runCommand(page, 'Developer: Reload Window');
+  await h.waitForWorkbench(page);
+  await h.statusBarItem(page, /Runboard: filestore\/mlruns\s*$/).waitFor({ state: 'visible', timeout: STARTUP });
+  await h.expectPoll(() => !serversOn(path.join(workspace, 'filestore', 'mlruns')).some((line) => line.trim().split(/\s+/)[0] === before[0]), { timeout: 30000, what: 'the old server gone' });
+  assert.equal(serversOn(path.join(workspace, 'filestore', 'mlruns')).length, 1, 'one server on the store');
+  await h.openViewContainer(page, 'Runboard');
+  await h.treeItem(page, 'seed-registry', { view: 'Experiments' }).waitFor({ state: 'visible', timeout: 60000 });
+}, { timeout: 300_000 });
+
 wb.test('Use Local Store stops MLflow\'s server and shows Runboard\'s own store', async ({ page }) => {
   await h.runCommand(page, 'Runboard: Use Local Store');
   await h.statusBarItem(page, 'Runboard: local').waitFor({ state: 'visible', timeout: 60000 });

@@ -12,21 +12,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MlflowClient } from '../../src/client/mlflow-client';
 import { findStores, storeAt, storeLabel, type MlflowStore } from '../../src/extension/stores/mlflow-store';
+import type { FixtureStore, StoreKind as Kind } from '../stores/make-stores.mjs' with { 'resolution-mode': 'import' };
 import { checkMlflow, MlflowMissingError, OutdatedSchemaError, schemaOf, startStoreServer, upgradeSchema, type StoreServer } from '../../src/extension/stores/store-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 /** The server's own telemetry stays off in tests. */
 const QUIET = { MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' };
-const KINDS = ['mlflow3-sqlite', 'mlflow2-sqlite', 'mlflow3-filestore'] as const;
-type Kind = (typeof KINDS)[number];
-
-interface FixtureStore {
-  readonly dir: string;
-  readonly mlflowVersion: string;
-  readonly experiments: Record<string, string>;
-  readonly runs: number;
-}
+const KINDS: Kind[] = ['mlflow3-sqlite', 'mlflow2-sqlite', 'mlflow3-filestore'];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-stores-'));
 const fixtures = new Map<Kind, FixtureStore>();
@@ -34,8 +27,7 @@ const started: StoreServer[] = [];
 
 before(async () => {
   // An ES module shared with the e2e tests; this file is CommonJS like the other TypeScript tests.
-  const makerPath = path.join(ROOT, 'test', 'stores', 'make-stores.mjs');
-  const { makeStore } = (await import(makerPath)) as { makeStore(kind: Kind, dir: string): Promise<FixtureStore> };
+  const { makeStore } = await import('../stores/make-stores.mjs');
   for (const kind of KINDS) fixtures.set(kind, await makeStore(kind, path.join(tmp, kind)));
 });
 

@@ -125,6 +125,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
     void server.exited.then((exit) => {
       if (exit.requested || this.current?.server !== server) return;
       this.host.log.warn(`MLflow's server on ${label} exited (${exit.code ?? exit.signal})`);
+      void vscode.commands.executeCommand('runboard.refresh'); // the views turn stale now, not at the next poll
       void vscode.window
         .showWarningMessage(`Runboard: MLflow's server on ${label} stopped (exit ${exit.code ?? exit.signal}). The views show what was loaded before.`, 'Restart', 'Show Log', 'Use Local Store')
         .then((answer) => {
