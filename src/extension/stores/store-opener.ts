@@ -119,6 +119,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
     const label = this.labelOf(store);
     const interpreter = await resolvePythonInterpreter(vscode.Uri.file(store.path));
     const server = await this.startWithProgress(store, label, interpreter);
+    void vscode.commands.executeCommand('setContext', 'runboard.mlflowStoreStarting', false);
     if (!server) return false;
     const previous = this.current;
     this.current = { store, label, server };
@@ -152,6 +153,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
     const title = `Runboard: starting MLflow server on ${label}…`;
     const attempt = () =>
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+        void vscode.commands.executeCommand('setContext', 'runboard.mlflowStoreStarting', true);
         progress.report({ message: `checking mlflow in ${python}` });
         const version = await checkMlflow(python);
         this.host.log.info(`Opening ${store.path} with mlflow ${version} from ${python} (${describeSource(interpreter)})`);
