@@ -138,6 +138,23 @@ describe('MLflow\'s server on an existing store', () => {
     assert.deepEqual(liveInGroup(server.pid), [], 'the whole process group is gone');
   });
 
+  it('a start cancelled midway (or a window closing meanwhile) leaves no process behind', async () => {
+    const store: MlflowStore = { kind: 'sqlite', path: path.join(fixture('mlflow3-sqlite').dir, 'mlflow.db') };
+    const abort = new AbortController();
+    const output: string[] = [];
+    const starting = startStoreServer({ python: PYTHON, store, env: QUIET, signal: abort.signal, onOutput: (line) => output.push(line) });
+    for (let waited = 0; output.length === 0; waited += 100) {
+      assert.ok(waited < 60_000, 'the server process printed something');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    abort.abort();
+    await assert.rejects(starting, /cancelled/);
+    const servers = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(store.path) && !line.trim().startsWith('Z'));
+    assert.deepEqual(servers, []);
+  });
+
   it('an mlflow.db from a 2.x client: the schema is refused with a clear error; after mlflow db upgrade it is served', async () => {
     const seed = fixture('mlflow2-sqlite');
     assert.match(seed.mlflowVersion, /^2\./);

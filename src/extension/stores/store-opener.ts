@@ -40,6 +40,8 @@ export class MlflowStoreOpener implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private rescanTimer: NodeJS.Timeout | undefined;
   private opening: Promise<boolean> | undefined;
+  /** Cancels a server still starting (the window closing meanwhile must not leave it running). */
+  private starting: AbortController | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -62,6 +64,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.rescanTimer);
+    this.starting?.abort();
     this.current?.server.kill();
     this.current = undefined;
     for (const disposable of this.disposables) disposable.dispose();
@@ -159,8 +162,13 @@ export class MlflowStoreOpener implements vscode.Disposable {
         this.host.log.info(`Opening ${store.path} with mlflow ${version} from ${python} (${describeSource(interpreter)})`);
         progress.report({ message: `mlflow ${version}` });
         const abort = new AbortController();
+        this.starting = abort;
         token.onCancellationRequested(() => abort.abort());
-        return startStoreServer({ python, store, onOutput: log, signal: abort.signal });
+        try {
+          return await startStoreServer({ python, store, onOutput: log, signal: abort.signal });
+        } finally {
+          if (this.starting === abort) this.starting = undefined;
+        }
       });
     try {
       return await attempt();

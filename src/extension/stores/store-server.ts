@@ -184,12 +184,17 @@ async function startOnce(options: StartOptions, port: number): Promise<StoreServ
     },
   };
 
+  // Cancelled (or the window closes) while it starts: the group gets SIGTERM at once, not at the next poll.
+  const onAbort = () => server.kill();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await waitUntilServing(url, options, exited, spawnError);
     return server;
   } catch (error) {
     await server.stop();
     throw classifyFailure(error, tail.join('\n'), options.python);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -208,9 +213,9 @@ async function waitUntilServing(url: string, options: StartOptions, exited: Prom
   void exited.then((info) => (exit = info));
   void spawnError.then((error) => (failure = error));
   while (true) {
+    if (options.signal?.aborted) throw new ServerStartError('cancelled', '');
     if (failure) throw failure;
     if (exit) throw new ServerStartError(`mlflow server exited (${exit.code ?? exit.signal}) before it answered`, '');
-    if (options.signal?.aborted) throw new ServerStartError('cancelled', '');
     if (Date.now() > deadline) throw new ServerStartError(`mlflow server did not answer within ${Math.round((options.timeoutMs ?? STARTUP_TIMEOUT_MS) / 1000)} s`, '');
     if (await answers(url)) return;
     await new Promise((resolvePromise) => setTimeout(resolvePromise, HEALTH_POLL_MS));
