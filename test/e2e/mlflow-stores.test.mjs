@@ -84,6 +84,19 @@ wb.test('the workspace\'s mlflow.db is offered; opened, its experiments, runs an
   await page.screenshot({ path: `${h.RESULTS_DIR}/mlflow-stores-sqlite3.png` });
 }, { timeout: 300_000 });
 
+wb.test('an artifact the client wrote next to the store opens in an editor', async ({ page }) => {
+  await h.treeItem(page, 'sgd-fast', { view: 'Experiments' }).click();
+  const artifacts = h.treeItem(page, 'Artifacts', { view: 'Experiments' }).first();
+  await artifacts.waitFor({ state: 'visible', timeout: 30000 });
+  await artifacts.click();
+  const summary = h.treeItem(page, 'summary.json', { view: 'Experiments' }).first();
+  await summary.waitFor({ state: 'visible', timeout: 30000 });
+  await summary.click();
+  await h.editorTab(page, 'summary.json').waitFor({ state: 'visible', timeout: 30000 });
+  await h.expectPoll(async () => /"lr": 0\.1/.test(await page.locator('.part.editor .view-lines').first().innerText().then((t) => t.replace(/\u00a0/g, ' '))), { timeout: 30000, what: 'summary.json shows lr 0.1' });
+  await h.runCommand(page, 'View: Close All Editors');
+});
+
 wb.test('a script in the terminal that keeps logging to the store shows up live', async ({ page }) => {
   await h.openTerminal(page);
   await h.typeInTerminal(page, 'echo "URI=$MLFLOW_TRACKING_URI"');

@@ -84,6 +84,8 @@ async function assertSeedReadable(server: StoreServer, seed: FixtureStore): Prom
   const sgd = runs.find((run) => run.info.run_name === 'sgd-fast')!;
   const top = (await client.listArtifacts(sgd.info.run_id)).map((file) => file.path).sort();
   assert.deepEqual(top, ['checkpoints', 'config', 'notes', 'plots', 'summary.json']);
+  const summary = JSON.parse(new TextDecoder().decode(await client.downloadRunArtifact(sgd.info.run_id, 'summary.json'))) as { lr: number };
+  assert.equal(summary.lr, 0.1, 'a file the client wrote next to the store reads back through the server');
 
   const versions = (await client.searchModelVersions({ filter: "name = 'seed-classifier'" })).items;
   const stageOf = (version: string) => versions.find((v) => v.version === version)?.current_stage;
