@@ -67,6 +67,7 @@ export class Runboard implements Services, vscode.Disposable {
     this.stores = new MlflowStoreOpener(context, {
       log: this.log,
       useStoreServer: (url, label) => this.useRemote({ url, auth: 'none' }, { kind: 'none' }, label),
+      checkBackend: () => void this.remoteBackend?.pollNow(),
     });
     this.disposables.push(this.stores);
   }

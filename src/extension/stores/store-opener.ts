@@ -16,6 +16,8 @@ export interface StoreBackendHost {
   readonly log: vscode.LogOutputChannel;
   /** Shows the server on the store as the backend (terminals log into it). */
   useStoreServer(url: string, label: string): Promise<void>;
+  /** Asks the backend in use whether it answers (without reloading the views, which keep their rows). */
+  checkBackend(): void;
 }
 
 interface OpenStore {
@@ -129,7 +131,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
     void server.exited.then((exit) => {
       if (exit.requested || this.current?.server !== server) return;
       this.host.log.warn(`MLflow's server on ${label} exited (${exit.code ?? exit.signal})`);
-      void vscode.commands.executeCommand('runboard.refresh'); // the views turn stale now, not at the next poll
+      this.host.checkBackend(); // the views turn stale now, not at the next poll
       void vscode.window
         .showWarningMessage(`Runboard: MLflow's server on ${label} stopped (exit ${exit.code ?? exit.signal}). The views show what was loaded before.`, 'Restart', 'Show Log', 'Use Local Store')
         .then((answer) => {
