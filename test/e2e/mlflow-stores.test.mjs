@@ -41,7 +41,7 @@ const wb = h.useWorkbench({
 /** The MLflow server processes serving a store under `dir` (what "no orphans" means). */
 function serversOn(dir) {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out.split('\n').filter((line) => line.includes('mlflow server') && line.includes(dir));
+  return out.split('\n').filter((line) => line.includes(' server --backend-store-uri ') && line.includes(dir));
 }
 
 /** The seed's experiments and runs in the Experiments tree, and its registered model versions with stage/alias. */

@@ -5,7 +5,7 @@
 //
 //   npm run test:remote     (this file needs the fixture maker's venvs: test/stores/make-stores.mjs makes them)
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,6 +155,31 @@ describe('MLflow\'s server on an existing store', () => {
       .split('\n')
       .filter((line) => line.includes(store.path) && !line.trim().startsWith('Z'));
     assert.deepEqual(servers, []);
+  });
+
+  it('a server whose extension host dies without deactivating (kill -9) stops by itself', async () => {
+    const store: MlflowStore = { kind: 'sqlite', path: path.join(fixture('mlflow3-sqlite').dir, 'mlflow.db') };
+    // A stand-in extension host: starts the server, prints its pid, then waits to be killed.
+    const host = spawn(process.execPath, ['--import', 'tsx', '-e', `
+      const { startStoreServer } = require(${JSON.stringify(path.join(ROOT, 'src', 'extension', 'stores', 'store-server.ts'))});
+      startStoreServer({ python: ${JSON.stringify(PYTHON)}, store: ${JSON.stringify(store)}, env: ${JSON.stringify(QUIET)} })
+        .then((server) => { console.log('PID ' + server.pid); setInterval(() => {}, 1000); });
+    `], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      host.stdout.on('data', (chunk) => {
+        out += chunk;
+        const match = /PID (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      host.once('exit', (code) => reject(new Error(`the stand-in host exited (${code}) before the server answered`)));
+    });
+    assert.notDeepEqual(liveInGroup(pid), [], 'the server runs');
+    host.kill('SIGKILL');
+    for (let waited = 0; liveInGroup(pid).length > 0; waited += 250) {
+      assert.ok(waited < 30_000, `the server's group is still alive 30 s after its host died: ${liveInGroup(pid).join('; ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   });
 
   it('an mlflow.db from a 2.x client: the schema is refused with a clear error; after mlflow db upgrade it is served', async () => {

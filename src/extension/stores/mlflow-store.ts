@@ -103,6 +103,24 @@ export function storeLabel(store: MlflowStore, workspaceFolder?: string): string
   return basename(store.path);
 }
 
+/**
+ * `python -m mlflow` plus a watch on Runboard: stdin is a pipe nobody writes to, so it reaches end of file only
+ * when the extension host is gone, however it ended (deactivation stops the server before; a crash or a kill -9
+ * does not). Then the server's whole process group is told to stop, so no MLflow server outlives its window.
+ */
+const PARENT_WATCH_BOOTSTRAP = [
+  'import os, runpy, signal, sys, threading, time',
+  'def watch_runboard():',
+  '    while sys.stdin.buffer.read(65536):',
+  '        pass',
+  '    os.killpg(0, signal.SIGTERM)',
+  '    time.sleep(5)',
+  '    os.killpg(0, signal.SIGKILL)',
+  'threading.Thread(target=watch_runboard, daemon=True).start()',
+  'sys.argv = ["mlflow", *sys.argv[1:]]',
+  'runpy.run_module("mlflow", run_name="__main__", alter_sys=True)',
+].join('\n');
+
 /** What `mlflow server` is started with for a store on `port`: argv after the interpreter, env additions, cwd. */
 export interface ServerCommand {
   readonly args: string[];
@@ -114,7 +132,8 @@ export interface ServerCommand {
 }
 
 /**
- * `python -m mlflow server` as a user would run it next to the store, bound to loopback:
+ * `python -m mlflow server` as a user would run it next to the store (behind PARENT_WATCH_BOOTSTRAP), bound to
+ * loopback:
  * - the backend is the store itself, so the schema and every write stay MLflow's business;
  * - artifacts: runs already in the store keep their recorded locations (local paths such as `./mlruns/1/...`
  *   next to the db, which the server reads directly); new runs logged through the server get MLflow's default
@@ -131,7 +150,7 @@ export function serverCommand(store: MlflowStore, port: number): ServerCommand {
   const backend = store.kind === 'sqlite' ? `sqlite:///${store.path}` : pathToFileURL(store.path).href;
   return {
     args: [
-      '-m', 'mlflow', 'server',
+      '-c', PARENT_WATCH_BOOTSTRAP, 'server',
       '--backend-store-uri', backend,
       '--serve-artifacts',
       '--artifacts-destination', join(home, 'mlartifacts'),

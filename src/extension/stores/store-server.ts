@@ -146,8 +146,8 @@ async function startOnce(options: StartOptions, port: number): Promise<StoreServ
   const child = spawn(options.python, command.args, {
     cwd: command.cwd,
     env: { ...command.defaultEnv, ...process.env, ...command.env, ...options.env, PYTHONUNBUFFERED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: stop() reaches uvicorn's workers and the job runner too
+    stdio: ['pipe', 'pipe', 'pipe'], // stdin stays open and unwritten: its end of file means Runboard is gone
+    detached: true, // its own process group: stop() reaches uvicorn's worker too
   });
   const tail: string[] = [];
   const onLine = (line: string) => {
