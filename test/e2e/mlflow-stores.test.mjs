@@ -44,27 +44,40 @@ function serversOn(dir) {
   return out.split('\n').filter((line) => line.includes(' server --backend-store-uri ') && line.includes(dir));
 }
 
-/** The seed's experiments and runs in the Experiments tree, and its registered model versions with stage/alias. */
-async function expectSeedShown(page) {
-  const manual = h.treeItem(page, 'seed-manual', { view: 'Experiments' });
-  await manual.waitFor({ state: 'visible', timeout: 60000 });
-  for (const name of ['seed-sweep', 'seed-autolog', 'seed-registry']) await h.treeItem(page, name, { view: 'Experiments' }).waitFor({ state: 'visible', timeout: 30000 });
-  if ((await h.treeItem(page, 'sgd-fast', { view: 'Experiments' }).count()) === 0) await manual.click();
-  for (const run of ['sgd-fast', 'adam-slow', 'diverged']) {
-    const row = h.treeItem(page, run, { view: 'Experiments' });
-    await row.waitFor({ state: 'visible', timeout: 30000 });
-  }
-  assert.match(await h.treeItem(page, 'sgd-fast', { view: 'Experiments' }).innerText(), /loss|accuracy/, 'a run shows its latest metrics');
+/** Expands a tree row unless it is expanded already (clicking an expanded row would collapse it). */
+async function expand(row) {
+  if ((await row.getAttribute('aria-expanded', { timeout: 2000 })) === 'false') await row.click({ timeout: 2000 });
+}
 
+/** The text of each row, '' for a row not on screen (the tree may be reloading from the new backend). */
+function rowTexts(page, view, labels) {
+  return Promise.all(labels.map((label) => h.treeItem(page, label, { view }).first().innerText({ timeout: 1000 }).catch(() => '')));
+}
+
+/**
+ * The seed's experiments and runs in the Experiments tree, and its registered model versions with stage and
+ * alias. Polled as a whole: right after a switch the tree reloads, and rows come and go meanwhile.
+ */
+async function expectSeedShown(page) {
+  await h.treeItem(page, 'seed-manual', { view: 'Experiments' }).waitFor({ state: 'visible', timeout: 60000 });
+  await h.expectPoll(
+    async () => {
+      const experiments = await rowTexts(page, 'Experiments', ['seed-sweep', 'seed-autolog', 'seed-registry']);
+      await expand(h.treeItem(page, 'seed-manual', { view: 'Experiments' }).first());
+      const runs = await rowTexts(page, 'Experiments', ['sgd-fast', 'adam-slow', 'diverged']);
+      return experiments.every(Boolean) && runs.every(Boolean) && /loss|accuracy/.test(runs[0]);
+    },
+    { timeout: 60000, interval: 1000, what: 'the seed\'s experiments, and seed-manual\'s runs with their latest metrics' },
+  );
   await h.expandView(page, 'Models');
-  const model = h.treeItem(page, 'seed-classifier', { view: 'Models' });
-  await model.waitFor({ state: 'visible', timeout: 30000 });
-  if ((await h.treeItem(page, 'Version 2', { view: 'Models' }).count()) === 0) await model.click();
-  const v2 = h.treeItem(page, 'Version 2', { view: 'Models' });
-  await v2.waitFor({ state: 'visible', timeout: 30000 });
-  await h.expectPoll(async () => /Production · @champion/.test(await v2.innerText()), { timeout: 15000, what: 'version 2 shows Production and @champion' });
-  await h.expectPoll(async () => /Archived/.test(await h.treeItem(page, 'Version 1', { view: 'Models' }).innerText()), { timeout: 15000, what: 'version 1 shows Archived' });
-  await h.treeItem(page, 'seed-regressor', { view: 'Models' }).waitFor({ state: 'visible', timeout: 30000 });
+  await h.expectPoll(
+    async () => {
+      await expand(h.treeItem(page, 'seed-classifier', { view: 'Models' }).first());
+      const [v2, v1, regressor] = await rowTexts(page, 'Models', ['Version 2', 'Version 1', 'seed-regressor']);
+      return /Production · @champion/.test(v2) && /Archived/.test(v1) && Boolean(regressor);
+    },
+    { timeout: 60000, interval: 1000, what: 'seed-classifier v2 Production @champion, v1 Archived, and seed-regressor' },
+  );
 }
 
 /** Runboard: Open MLflow Store... and the store picked by its label. */
@@ -85,7 +98,7 @@ wb.test('the workspace\'s mlflow.db is offered; opened, its experiments, runs an
 }, { timeout: 300_000 });
 
 wb.test('an artifact the client wrote next to the store opens in an editor', async ({ page }) => {
-  await h.treeItem(page, 'sgd-fast', { view: 'Experiments' }).click();
+  await expand(h.treeItem(page, 'sgd-fast', { view: 'Experiments' }).first());
   const artifacts = h.treeItem(page, 'Artifacts', { view: 'Experiments' }).first();
   await artifacts.waitFor({ state: 'visible', timeout: 30000 });
   await artifacts.click();

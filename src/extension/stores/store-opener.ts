@@ -91,11 +91,21 @@ export class MlflowStoreOpener implements vscode.Disposable {
     return this.open(store);
   }
 
-  /** Starts MLflow's server on `store` and makes it the backend; false when the user cancelled or it failed. */
-  open(store: MlflowStore): Promise<boolean> {
+  /**
+   * Starts MLflow's server on `store` and makes it the backend; false when the user cancelled or it failed.
+   * The store already served stays as it is unless `restart`.
+   */
+  open(store: MlflowStore, { restart = false } = {}): Promise<boolean> {
     // One open at a time: a second click while MLflow starts waits for the first.
     const previous = this.opening ?? Promise.resolve(false);
-    const next = previous.then(() => this.openNow(store));
+    const next = previous.then(() => {
+      const open = this.current;
+      if (!restart && open?.store.path === store.path && open.server.running) {
+        void vscode.window.showInformationMessage(`Runboard: ${open.label} is open already (MLflow's server at ${open.server.url}).`);
+        return true;
+      }
+      return this.openNow(store);
+    });
     this.opening = next.finally(() => {
       if (this.opening === next) this.opening = undefined;
     });
@@ -106,7 +116,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
   async restart(): Promise<boolean> {
     const open = this.current;
     if (!open) return false;
-    return this.open(open.store);
+    return this.open(open.store, { restart: true });
   }
 
   /** Stops the served store's process group (switching to the local store or another server). */

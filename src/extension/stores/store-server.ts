@@ -112,6 +112,8 @@ export interface StoreServer {
   readonly store: MlflowStore;
   /** Settles when the process exits, whoever ended it. */
   readonly exited: Promise<ExitInfo>;
+  /** False once the process exited. */
+  readonly running: boolean;
   /** Stops the process group: SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>;
   /** Synchronous last resort (extension deactivation): SIGTERM to the group now, SIGKILL shortly after. */
@@ -168,6 +170,9 @@ async function startOnce(options: StartOptions, port: number): Promise<StoreServ
     pid: child.pid ?? -1,
     store: options.store,
     exited,
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
     async stop() {
       stopRequested = true;
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
