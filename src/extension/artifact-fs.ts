@@ -73,15 +73,21 @@ export class ArtifactFileSystemProvider implements vscode.FileSystemProvider, vs
     const client = this.client();
     const root = await this.artifactRoot(client, location.runId, uri);
     const storagePath = proxiedFilePath(root, location.path);
-    if (storagePath === undefined) {
-      throw vscode.FileSystemError.Unavailable(
-        `Runboard opens artifacts only through the tracking server's artifact proxy (mlflow-artifacts:). This run keeps its artifacts in ${schemeOf(root)} storage at ${root}; open them with that storage's tools.`,
-      );
+    if (storagePath !== undefined) {
+      try {
+        return await client.downloadProxiedArtifact(storagePath);
+      } catch (error) {
+        throw toFileSystemError(error, uri);
+      }
     }
+    // Not proxied: a local path next to an mlflow.db or in mlruns/ (an MLflow store opened in Runboard), s3://...
+    // MLflow's server reads such roots itself through /get-artifact.
     try {
-      return await client.downloadProxiedArtifact(storagePath);
+      return await client.downloadRunArtifact(location.runId, location.path);
     } catch (error) {
-      throw toFileSystemError(error, uri);
+      throw vscode.FileSystemError.Unavailable(
+        `The tracking server could not serve this artifact from the run's ${schemeOf(root)} storage at ${root} (${error instanceof Error ? error.message : String(error)}); open it with that storage's tools.`,
+      );
     }
   }
 

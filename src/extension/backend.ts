@@ -66,6 +66,8 @@ export class RemoteBackend implements vscode.Disposable {
     readonly settings: RemoteSettings,
     readonly credentials: Credentials,
     private readonly log: vscode.LogOutputChannel,
+    /** Set for an MLflow store Runboard serves itself (e.g. `mlflow.db`): how the status bar names it. */
+    readonly storeLabel?: string,
   ) {
     this.client = new MlflowClient({ baseUrl: settings.url, credentials, onOutcome: (outcome) => this.onOutcome(outcome) });
     this.subscriptions.push(
@@ -206,6 +208,7 @@ function isUnreachable(error: MlflowApiError): boolean {
 export function describeRemote(backend: RemoteBackend): string {
   const status = backend.status;
   const host = hostOf(backend.url);
+  if (backend.storeLabel) return describeStoreServer(backend, backend.storeLabel);
   switch (status.kind) {
     case 'connecting':
       return `Runboard: connecting to the MLflow server at ${backend.url}...`;
@@ -218,10 +221,25 @@ export function describeRemote(backend: RemoteBackend): string {
   }
 }
 
+function describeStoreServer(backend: RemoteBackend, label: string): string {
+  const status = backend.status;
+  switch (status.kind) {
+    case 'connecting':
+      return `Runboard: connecting to MLflow's server on ${label}...`;
+    case 'connected':
+      return `Runboard: showing ${label} through MLflow's own server at ${backend.url}`;
+    default:
+      return `Runboard: MLflow's server on ${label} does not answer since ${new Date(status.since).toLocaleTimeString()}: the views show what was loaded before (stale). Run "Runboard: Restart Tracking Server" to start it again. ${status.message}`;
+  }
+}
+
 /** The views' message while the data they show is stale, else undefined. */
 export function staleMessage(backend: RemoteBackend): string | undefined {
   const status = backend.status;
   const host = hostOf(backend.url);
+  if (backend.storeLabel && (status.kind === 'unreachable' || status.kind === 'refused')) {
+    return `Stale: MLflow's server on ${backend.storeLabel} stopped at ${new Date(status.since).toLocaleTimeString()}. Showing what was loaded before; restart it from the status bar.`;
+  }
   if (status.kind === 'unreachable') return `Stale: cannot reach ${host} since ${new Date(status.since).toLocaleTimeString()}. Showing what was loaded before; retrying.`;
   if (status.kind === 'refused') return `Stale: ${host} refused the credentials. Connect again (Runboard: Connect to MLflow Server...) to refresh.`;
   return undefined;

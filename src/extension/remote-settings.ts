@@ -14,7 +14,11 @@ export interface RemoteSettings {
   readonly username?: string;
 }
 
-export type BackendChoice = { readonly kind: 'local' } | ({ readonly kind: 'remote' } & RemoteSettings);
+export type BackendChoice =
+  | { readonly kind: 'local' }
+  | ({ readonly kind: 'remote' } & RemoteSettings)
+  /** An existing MLflow store (mlflow.db or mlruns/) served by MLflow's own server from the user's Python. */
+  | { readonly kind: 'mlflow-store'; readonly path: string };
 
 /** Why `text` is not a tracking server URL a user can connect to, or undefined when it is. */
 export function validateServerUrl(text: string): string | undefined {
@@ -83,18 +87,23 @@ export function trackingEnvironment(url: string, credentials: Credentials): Reco
   return environment;
 }
 
+/** A word a POSIX shell reads back exactly (single-quoted only when it needs to be). */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** `export NAME=value` lines a POSIX shell reads back exactly (single-quoted only when the value needs it). */
 export function exportLines(environment: Record<string, string>): string {
-  const quote = (value: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
   return Object.entries(environment)
-    .map(([name, value]) => `export ${name}=${quote(value)}\n`)
+    .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
     .join('');
 }
 
 /** The choice kept in workspaceState, checked (a hand-edited or older value falls back to local). */
 export function parseChoice(value: unknown): BackendChoice {
   if (typeof value !== 'object' || value === null) return { kind: 'local' };
-  const candidate = value as Partial<{ kind: string; url: string; auth: string; username: string }>;
+  const candidate = value as Partial<{ kind: string; url: string; auth: string; username: string; path: string }>;
+  if (candidate.kind === 'mlflow-store') return typeof candidate.path === 'string' && candidate.path.startsWith('/') ? { kind: 'mlflow-store', path: candidate.path } : { kind: 'local' };
   if (candidate.kind !== 'remote' || typeof candidate.url !== 'string' || validateServerUrl(candidate.url) !== undefined) return { kind: 'local' };
   const auth = candidate.auth === 'bearer' || candidate.auth === 'basic' ? candidate.auth : 'none';
   if (auth === 'basic' && typeof candidate.username !== 'string') return { kind: 'local' };

@@ -23,6 +23,7 @@ import { StatusBar } from './status-bar';
 import { registerTrees, type RegisteredTrees } from './trees';
 import { registerPanels } from './panels';
 import { registerPythonLanguage, type PythonLanguageFeatures } from './python/language-client';
+import { MlflowStoreOpener } from './stores/store-opener';
 
 /** How long change events are gathered before views refresh: a training loop logs many times a second. */
 const REFRESH_DEBOUNCE_MS = 400;
@@ -47,6 +48,8 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
   readonly trees: RegisteredTrees;
   /** The Python language client: hover, completion, diagnostics and lenses of training scripts. */
   readonly python: PythonLanguageFeatures;
+  /** Existing MLflow stores (mlflow.db, mlruns/) found in the workspace and the MLflow server on the open one. */
+  readonly stores: MlflowStoreOpener;
   private currentClient: MlflowClient | undefined;
   /** The remote MLflow server in use; undefined while the local store's server is. */
   private remoteBackend: RemoteBackend | undefined;
@@ -67,6 +70,12 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
     this.disposables.push(registerPanels(context, this));
     this.python = registerPythonLanguage(context, this);
     this.disposables.push(this.python);
+    this.stores = new MlflowStoreOpener(context, {
+      log: this.log,
+      useStoreServer: (url, label) => this.useRemote({ url, auth: 'none' }, { kind: 'none' }, label),
+      checkBackend: () => void this.remoteBackend?.pollNow(),
+    });
+    this.disposables.push(this.stores);
   }
 
   get client(): MlflowClient | undefined {
@@ -110,7 +119,15 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
 
   /** Uses what this workspace chose last: a remote MLflow server, or the local store (the default). */
   async start(): Promise<void> {
+    await this.startChosenBackend();
+    void this.stores.detectAndOffer();
+  }
+
+  private async startChosenBackend(): Promise<void> {
     const choice = readChoice(this.context.workspaceState);
+    // A store that cannot be served now (mlflow missing, the file moved) leaves the local store showing; the
+    // choice stays, so fixing the cause and reloading reopens it.
+    if (choice.kind === 'mlflow-store' && (await this.stores.reopen(choice.path))) return;
     if (choice.kind === 'remote') {
       const credentials = await loadCredentials(this.context.secrets, choice);
       if (credentials) {
@@ -195,9 +212,9 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
   // ------------------------------------------------------------ remote MLflow server
 
   /** Switches this window to a remote server: the local server stops, the views reload from the remote. */
-  private async useRemote(settings: RemoteSettings, credentials: Credentials): Promise<void> {
+  private async useRemote(settings: RemoteSettings, credentials: Credentials, storeLabel?: string): Promise<void> {
     this.stopRemote();
-    const remote = new RemoteBackend(settings, credentials, this.log);
+    const remote = new RemoteBackend(settings, credentials, this.log, storeLabel);
     this.remoteBackend = remote;
     this.remoteSubscriptions = [
       remote.onDidChangeStatus(() => this.onRemoteStatus()),
@@ -247,6 +264,7 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
         await storeCredentials(this.context.secrets, target.settings, target.credentials);
         await saveChoice(this.context.workspaceState, { kind: 'remote', ...target.settings });
         await this.useRemote(target.settings, target.credentials);
+        await this.stores.stop();
         void vscode.window.showInformationMessage(`Runboard: connected to the MLflow server at ${target.settings.url}. Terminals opened from now on log into it.`);
         return;
       }
@@ -260,6 +278,7 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
   /** "Use Local Store": back to the workspace's own store and its server. */
   private async useLocalStore(): Promise<void> {
     await saveChoice(this.context.workspaceState, { kind: 'local' });
+    await this.stores.stop();
     if (!this.remoteBackend) {
       if (this.host.state.kind !== 'ready' && this.host.state.kind !== 'starting') await this.startLocal();
       return;
@@ -293,6 +312,10 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
       register('runboard.refresh', () => this.refresh()),
       register('runboard.showLog', () => this.log.show()),
       register('runboard.restartServer', async () => {
+        if (this.stores.openStore) {
+          await this.stores.restart();
+          return;
+        }
         if (this.remoteBackend) {
           void vscode.window.showInformationMessage(`Runboard: this workspace uses the MLflow server at ${this.remoteBackend.url}; checking it answers. Run "Runboard: Use Local Store" to serve the local store again.`);
           await this.remoteBackend.pollNow();
@@ -335,6 +358,8 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
           ...(remote
             ? [
                 { label: '$(refresh) Refresh Now', description: 'ask the server again', command: 'runboard.refresh' },
+                ...(this.stores.openStore ? [{ label: '$(debug-restart) Restart MLflow Server', description: this.stores.openStore.store.path, command: 'runboard.restartServer' }] : []),
+                { label: '$(database) Open MLflow Store...', description: 'mlflow.db or mlruns/ with MLflow\'s own server', command: 'runboard.openMlflowStore' },
                 { label: '$(plug) Connect to MLflow Server...', description: 'another server or other credentials', command: 'runboard.connectServer' },
                 { label: '$(database) Use Local Store', description: this.storeDir, command: 'runboard.useLocalStore' },
                 { label: '$(cloud-download) Import into Runboard', description: 'copy this server into the local store', command: 'runboard.importIntoLocal' },
@@ -342,6 +367,7 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
             : [
                 { label: '$(debug-restart) Restart Tracking Server', command: 'runboard.restartServer' },
                 { label: '$(folder-opened) Open Store Folder', description: this.storeDir, command: 'runboard.openStore' },
+                { label: '$(database) Open MLflow Store...', description: 'mlflow.db or mlruns/ with MLflow\'s own server', command: 'runboard.openMlflowStore' },
                 { label: '$(plug) Connect to MLflow Server...', description: 'a team\'s MLflow tracking server', command: 'runboard.connectServer' },
               ]),
           { label: '$(cloud-upload) Export to Server...', description: 'copy into another MLflow server', command: 'runboard.exportToServer' },

@@ -70,6 +70,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private renderRemote(remote: RemoteBackend): void {
+    if (remote.storeLabel) return this.renderStore(remote, remote.storeLabel);
     const host = hostOf(remote.url);
     const status = remote.status;
     this.item.tooltip = describeRemote(remote);
@@ -89,5 +90,16 @@ export class StatusBar implements vscode.Disposable {
         this.item.text = `$(lock) Runboard: remote ${host} refused the credentials`;
         break;
     }
+  }
+
+  /** An existing MLflow store served by MLflow's own server: named by its file, stale when that server died. */
+  private renderStore(remote: RemoteBackend, label: string): void {
+    const status = remote.status;
+    const stale = status.kind === 'unreachable' || status.kind === 'refused';
+    this.item.tooltip = describeRemote(remote);
+    this.item.backgroundColor = stale ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    if (status.kind === 'connecting') this.item.text = `$(loading~spin) Runboard: ${label}`;
+    else if (stale) this.item.text = `$(debug-disconnect) Runboard: ${label} stopped (stale)`;
+    else this.item.text = `$(database) Runboard: ${label}${this.running > 0 ? ` $(sync~spin) ${this.running} running` : ''}`;
   }
 }

@@ -42,5 +42,8 @@ describe('remote server settings', () => {
     assert.deepEqual(parseChoice({ kind: 'remote', url: 'https://m/', auth: 'basic' }), { kind: 'local' }, 'basic without a user name');
     assert.deepEqual(parseChoice({ kind: 'remote', url: 'https://m/', auth: 'basic', username: 'ann', password: 'leaked?' }), { kind: 'remote', url: 'https://m', auth: 'basic', username: 'ann' });
     assert.deepEqual(parseChoice({ kind: 'remote', url: 'http://h:5000', auth: 'weird' }), { kind: 'remote', url: 'http://h:5000', auth: 'none' });
+    assert.deepEqual(parseChoice({ kind: 'mlflow-store', path: '/w/mlflow.db', extra: 1 }), { kind: 'mlflow-store', path: '/w/mlflow.db' });
+    assert.deepEqual(parseChoice({ kind: 'mlflow-store', path: 'mlflow.db' }), { kind: 'local' }, 'a relative path is not trusted');
+    assert.deepEqual(parseChoice({ kind: 'mlflow-store' }), { kind: 'local' });
   });
 });
