@@ -335,6 +335,21 @@ export class MlflowClient {
     return new Uint8Array(await response.arrayBuffer());
   }
 
+  // ------------------------------------------------------------ launcher (recording a script's runs)
+
+  /** A run made by us rather than a script: a launch that logged none still gets one. */
+  async createRun(experimentId: string, options: { runName?: string; startTime?: number; tags?: KeyValue[] } = {}): Promise<Run> {
+    const body = await this.post<{ run: WireRun }>(ROUTES.runs.create, { experiment_id: experimentId, run_name: options.runName, start_time: options.startTime, tags: options.tags ?? [] });
+    return decodeRun(body.run);
+  }
+
+  /** Stores `bytes` at a path under an `mlflow-artifacts:/` root (what the Python client's proxied upload does). */
+  async uploadProxiedArtifact(storagePath: string, bytes: Uint8Array): Promise<void> {
+    const encoded = storagePath.split('/').map(encodeURIComponent).join('/');
+    const response = await this.send('PUT', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`, bytes);
+    await response.arrayBuffer();
+  }
+
   // ------------------------------------------------------------ transport
 
   async get<T>(path: string, query: Record<string, string | string[] | undefined>): Promise<T> {
@@ -352,7 +367,7 @@ export class MlflowClient {
     return (await response.json()) as T;
   }
 
-  private async send(method: string, path: string, body?: string): Promise<Response> {
+  private async send(method: string, path: string, body?: string | Uint8Array): Promise<Response> {
     try {
       const response = await this.request(method, path, body);
       this.onOutcome?.({ method, path });
@@ -363,12 +378,12 @@ export class MlflowClient {
     }
   }
 
-  private async request(method: string, path: string, body?: string): Promise<Response> {
+  private async request(method: string, path: string, body?: string | Uint8Array): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(this.base + path, {
         method,
-        headers: { ...this.headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: { ...this.headers, ...(body === undefined ? {} : { 'Content-Type': typeof body === 'string' ? 'application/json' : 'application/octet-stream' }) },
         body,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
