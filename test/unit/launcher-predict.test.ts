@@ -1,0 +1,75 @@
+// Issue 6, "Predict with model...": `mlflow models predict` in the real interpreter, through a real Runboard
+// server, on the examples' iris CSV, gives what the Python client's own pyfunc predict gives.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { csvExample, curlExample, inputFormatOf, modelVersionUri, parsePredictions, PredictError, predictionsPath, runPredict } from '../../src/extension/launcher/model-cli';
+import { startServer, type RunningServer } from '../../src/server/server';
+import { TrackingStore } from '../../src/store/tracking-store';
+
+const PYTHON = resolve('.venv/bin/python');
+const SAMPLE = resolve('examples/data/iris_sample.csv');
+const TOKEN = 'predict-token';
+let dir: string;
+let store: TrackingStore;
+let server: RunningServer;
+let env: Record<string, string>;
+let fixture: { version: string; predictions: number[] };
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'runboard-predict-'));
+  store = TrackingStore.open(join(dir, 'store'));
+  server = await startServer({ store, artifactRoot: join(dir, 'store', 'artifacts'), port: 0, token: TOKEN });
+  env = { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: TOKEN };
+  const { stdout } = await promisify(execFile)(PYTHON, [join(__dirname, 'fixtures', 'launcher', 'register_iris.py'), 'iris-classifier', SAMPLE], { env: { ...process.env, ...env }, timeout: 120_000 });
+  fixture = JSON.parse(stdout.trim().split('\n').at(-1)!) as typeof fixture;
+});
+after(async () => {
+  await server.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('predict with a registered model version', () => {
+  test('predictions on the examples CSV match pyfunc predict and are saved beside the input', async () => {
+    const input = join(dir, 'iris_sample.csv');
+    copyFileSync(SAMPLE, input);
+    assert.equal(inputFormatOf(input), 'csv');
+    const output = predictionsPath(input);
+    const predictions = await runPredict({ python: PYTHON, modelUri: modelVersionUri('iris-classifier', fixture.version), input, format: 'csv', output, trackingEnv: env, cwd: dir });
+    assert.ok(existsSync(output), 'saved beside the input');
+    assert.deepEqual(predictions.columns, ['prediction']);
+    assert.deepEqual(predictions.rows.map((row) => row[0]), fixture.predictions);
+    assert.equal(fixture.predictions.length, 12);
+  });
+
+  test('a version that does not exist: the error says what mlflow said', async () => {
+    const input = join(dir, 'iris_sample.csv');
+    await assert.rejects(
+      runPredict({ python: PYTHON, modelUri: modelVersionUri('iris-classifier', '99'), input, format: 'csv', output: join(dir, 'none.json'), trackingEnv: env, cwd: dir }),
+      (error: unknown) => error instanceof PredictError && !error.mlflowMissing && /exit code 1.*(99|not found|RESOURCE_DOES_NOT_EXIST)/i.test(error.message),
+    );
+  });
+
+  test('an interpreter without mlflow: said so, with the fix', async () => {
+    const bare = join(dir, 'bare-venv');
+    await promisify(execFile)(PYTHON, ['-m', 'venv', '--without-pip', bare]);
+    await assert.rejects(
+      runPredict({ python: join(bare, 'bin', 'python'), modelUri: 'models:/x/1', input: SAMPLE, format: 'csv', output: join(dir, 'none.json'), trackingEnv: env, cwd: dir }),
+      (error: unknown) => error instanceof PredictError && error.mlflowMissing && /pip install mlflow/.test(error.message),
+    );
+  });
+
+  test('prediction shapes become tables; curl examples carry the CSV header', () => {
+    assert.deepEqual(parsePredictions('{"predictions": [[0.1, 0.9], [0.8, 0.2]]}'), { columns: ['prediction[0]', 'prediction[1]'], rows: [[0.1, 0.9], [0.8, 0.2]] });
+    assert.deepEqual(parsePredictions('{"predictions": [{"a": 1, "b": "x"}]}'), { columns: ['a', 'b'], rows: [[1, 'x']] });
+    assert.deepEqual(parsePredictions('{"predictions": {"a": [1, 2]}}'), { columns: ['a'], rows: [[1], [2]] });
+    const example = csvExample('a,b\n1,x\n2,y\n3,z\n');
+    assert.deepEqual(example, { columns: ['a', 'b'], rows: [[1, 'x'], [2, 'y']] });
+    assert.equal(curlExample(5001, example), `curl -X POST http://127.0.0.1:5001/invocations -H 'Content-Type: application/json' -d '{"dataframe_split":{"columns":["a","b"],"data":[[1,"x"],[2,"y"]]}}'`);
+  });
+});
