@@ -21,6 +21,7 @@ import type { BackendInfo, DataChange, Services } from './services';
 import { StatusBar } from './status-bar';
 import { registerTrees, type RegisteredTrees } from './trees';
 import { registerPanels } from './panels';
+import { registerLaunchCommands } from './launch-ui';
 
 /** How long change events are gathered before views refresh: a training loop logs many times a second. */
 const REFRESH_DEBOUNCE_MS = 400;
@@ -61,6 +62,7 @@ export class Runboard implements Services, vscode.Disposable {
     this.disposables.push(this.registerCommands());
     this.trees = registerTrees(context, this);
     this.disposables.push(registerPanels(context, this));
+    this.disposables.push(registerLaunchCommands(context, this));
   }
 
   get client(): MlflowClient | undefined {

@@ -10,11 +10,6 @@ import { shellQuote } from './launch-spec';
 
 export type InputFormat = 'csv' | 'json';
 
-/** `models:/name/version` (registered model names cannot contain a slash, so no escaping is needed). */
-export function modelVersionUri(name: string, version: string): string {
-  return `models:/${name}/${version}`;
-}
-
 /** csv or json from the file's extension; undefined for anything else. */
 export function inputFormatOf(path: string): InputFormat | undefined {
   const extension = extname(path).toLowerCase();
