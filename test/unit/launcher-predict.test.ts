@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { csvExample, curlExample, inputFormatOf, modelVersionUri, parsePredictions, PredictError, predictionsPath, runPredict } from '../../src/extension/launcher/model-cli';
+import { modelVersionUri } from '../../src/extension/trees/format';
+import { csvExample, curlExample, inputFormatOf, parsePredictions, PredictError, predictionsPath, runPredict } from '../../src/extension/launcher/model-cli';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { TrackingStore } from '../../src/store/tracking-store';
 
