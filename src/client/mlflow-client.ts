@@ -350,6 +350,11 @@ export class MlflowClient {
     await response.arrayBuffer();
   }
 
+  /** Where a model version's files are: its logged model's (or run's) artifact location. */
+  async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
+    return (await this.get<{ artifact_uri: string }>(ROUTES.modelVersions.downloadUri, { name, version })).artifact_uri;
+  }
+
   // ------------------------------------------------------------ transport
 
   async get<T>(path: string, query: Record<string, string | string[] | undefined>): Promise<T> {

@@ -1,18 +1,31 @@
 // Issue 6, "Predict with model...": `mlflow models predict` in the real interpreter, through a real Runboard
 // server, on the examples' iris CSV, gives what the Python client's own pyfunc predict gives.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { modelVersionUri } from '../../src/extension/trees/format';
-import { csvExample, curlExample, inputFormatOf, parsePredictions, PredictError, predictionsPath, runPredict } from '../../src/extension/launcher/model-cli';
+import { MlflowClient } from '../../src/client/mlflow-client';
+import { curlExample, readCsvTable, inputFormatOf, modelCliEnvironment, parsePredictions, PredictError, predictionsPath, runPredict, serveArgs, servingInputExample } from '../../src/extension/launcher/model-cli';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { TrackingStore } from '../../src/store/tracking-store';
 
 const PYTHON = resolve('.venv/bin/python');
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
 const SAMPLE = resolve('examples/data/iris_sample.csv');
 const TOKEN = 'predict-token';
 let dir: string;
@@ -65,12 +78,50 @@ describe('predict with a registered model version', () => {
     );
   });
 
-  test('prediction shapes become tables; curl examples carry the CSV header', () => {
+  test('Serve Model: `mlflow models serve` answers /invocations with the same predictions; its own example works', async () => {
+    const port = await freePort();
+    const child = spawn(PYTHON, serveArgs(modelVersionUri('iris-classifier', fixture.version), port), { env: modelCliEnvironment(PYTHON, env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        if (child.exitCode !== null) assert.fail(`mlflow models serve exited: ${output}`);
+        const up = await fetch(`${url}/ping`).then((response) => response.ok, () => false);
+        if (up) break;
+        if (i > 600) assert.fail(`mlflow models serve did not answer within 120 s: ${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const table = readCsvTable(readFileSync(SAMPLE, 'utf8'), 1000)!;
+      const invoke = async (body: string) => {
+        const response = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+        assert.equal(response.status, 200, await response.clone().text());
+        return ((await response.json()) as { predictions: number[] }).predictions;
+      };
+      assert.deepEqual(await invoke(JSON.stringify({ dataframe_split: { columns: table.columns, data: table.rows } })), fixture.predictions);
+      const client = new MlflowClient({ baseUrl: server.url, credentials: { kind: 'bearer', token: TOKEN } });
+      const example = await servingInputExample(client, 'iris-classifier', fixture.version);
+      assert.ok(example, 'the model was logged with an input example');
+      assert.equal((await invoke(example)).length, 2);
+      assert.match(curlExample(port, example), /dataframe_split/);
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // already exited (the assertion above says why)
+      }
+    }
+  });
+
+  test('prediction shapes become tables; curl examples carry the model’s serving input example', () => {
     assert.deepEqual(parsePredictions('{"predictions": [[0.1, 0.9], [0.8, 0.2]]}'), { columns: ['prediction[0]', 'prediction[1]'], rows: [[0.1, 0.9], [0.8, 0.2]] });
     assert.deepEqual(parsePredictions('{"predictions": [{"a": 1, "b": "x"}]}'), { columns: ['a', 'b'], rows: [[1, 'x']] });
     assert.deepEqual(parsePredictions('{"predictions": {"a": [1, 2]}}'), { columns: ['a'], rows: [[1], [2]] });
-    const example = csvExample('a,b\n1,x\n2,y\n3,z\n');
-    assert.deepEqual(example, { columns: ['a', 'b'], rows: [[1, 'x'], [2, 'y']] });
-    assert.equal(curlExample(5001, example), `curl -X POST http://127.0.0.1:5001/invocations -H 'Content-Type: application/json' -d '{"dataframe_split":{"columns":["a","b"],"data":[[1,"x"],[2,"y"]]}}'`);
+    assert.deepEqual(readCsvTable('a,b\n1,x\n2,y\n3,z\n', 2), { columns: ['a', 'b'], rows: [[1, 'x'], [2, 'y']] });
+    assert.equal(readCsvTable('a,b\n"1,5",x\n', 2), undefined, 'quoted CSV is not guessed at');
+    const example = '{\n  "dataframe_split": {"columns": ["a"], "data": [[1]]}\n}';
+    assert.equal(curlExample(5001, example), `curl -X POST http://127.0.0.1:5001/invocations -H 'Content-Type: application/json' -d '{"dataframe_split":{"columns":["a"],"data":[[1]]}}'`);
+    assert.match(curlExample(5001), /"inputs":\[\[0\]\]/);
   });
 });

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { MlflowClient, type Run } from '../../src/client/mlflow-client';
 import { proxiedFilePath } from '../../src/extension/artifact-paths';
 import { startLaunch, type LaunchResult } from '../../src/extension/launcher/launch';
-import { COMMAND_LINE_TAG, EXIT_CODE_TAG, LAUNCH_TAG, LOG_ARTIFACT, splitArguments, parseEnvLines, launchEnvironment } from '../../src/extension/launcher/launch-spec';
+import { COMMAND_LINE_TAG, EXIT_CODE_TAG, LAUNCH_TAG, LOG_ARTIFACT, splitArguments, parseEnvLines, launchEnvironment, pathWithInterpreter } from '../../src/extension/launcher/launch-spec';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { TrackingStore } from '../../src/store/tracking-store';
 
@@ -186,5 +186,8 @@ describe('launch arguments and environment', () => {
     assert.equal(env.MLFLOW_TRACKING_URI, 'http://right');
     assert.equal(env.MLFLOW_EXPERIMENT_NAME, 'e');
     assert.equal(env.PYTHONUNBUFFERED, '1');
+    // An interpreter given by path has its folder first on PATH, as an activated environment would.
+    assert.equal(pathWithInterpreter('/venv/bin/python', '/usr/bin:/venv/bin:/bin'), '/venv/bin:/usr/bin:/bin');
+    assert.equal(pathWithInterpreter('python3', '/usr/bin'), '/usr/bin');
   });
 });

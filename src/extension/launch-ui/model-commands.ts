@@ -4,7 +4,8 @@ import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelVersion } from '../../api/wire';
 import type { MlflowClient } from '../../client/mlflow-client';
-import { csvExample, curlExample, inputFormatOf, PredictError, predictionsPath, runPredict, serveArgs } from '../launcher/model-cli';
+import { curlExample, inputFormatOf, modelCliEnvironment, PredictError, predictionsPath, readCsvTable, runPredict, serveArgs, servingInputExample } from '../launcher/model-cli';
+import { shellQuote } from '../launcher/launch-spec';
 import { resolvePythonInterpreter } from '../python/interpreter';
 import type { Services } from '../services';
 import { aliasesOfVersion, compareVersionsDescending, modelVersionUri, versionDescription } from '../trees/format';
@@ -93,7 +94,7 @@ async function predict(services: Services, arg: unknown, inputArg: unknown): Pro
         return runPredict({ python: python.command, modelUri, input: input.fsPath, format, output, trackingEnv: services.backend?.environment ?? {}, cwd: dirname(input.fsPath), signal: abort.signal });
       },
     );
-    const inputTable = format === 'csv' ? csvExample(await readFile(input.fsPath, 'utf8'), Number.MAX_SAFE_INTEGER) : undefined;
+    const inputTable = format === 'csv' ? readCsvTable(await readFile(input.fsPath, 'utf8'), Number.MAX_SAFE_INTEGER) : undefined;
     showPredictions({ title: `${chosen.name} v${chosen.version} on ${basename(input.fsPath)}`, predictions, input: inputTable, savedTo: output });
     void vscode.window.showInformationMessage(`Runboard: ${predictions.rows.length} predictions saved to ${basename(output)}.`, 'Open File').then((answer) => {
       if (answer) void vscode.window.showTextDocument(vscode.Uri.file(output));
@@ -114,11 +115,7 @@ async function predict(services: Services, arg: unknown, inputArg: unknown): Pro
 function installMlflow(python: string): void {
   const terminal = vscode.window.createTerminal({ name: 'Install mlflow' });
   terminal.show();
-  terminal.sendText(`${shellWord(python)} -m pip install mlflow`);
-}
-
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `"${word.replace(/"/g, '\\"')}"`;
+  terminal.sendText(`${shellQuote(python)} -m pip install mlflow`);
 }
 
 async function serve(services: Services, arg: unknown): Promise<void> {
@@ -134,12 +131,13 @@ async function serve(services: Services, arg: unknown): Promise<void> {
     // The interpreter itself, not a shell: nothing of the model name is parsed by a shell.
     shellPath: python.command,
     shellArgs: serveArgs(modelUri, port),
-    env: { ...services.backend?.environment },
+    // Merged into the terminal's own environment: only what we add or change.
+    env: modelCliEnvironment(python.command, services.backend?.environment ?? {}, { PATH: process.env.PATH }),
     cwd: vscode.workspace.workspaceFolders?.[0]?.uri,
     iconPath: new vscode.ThemeIcon('server-process'),
   });
   terminal.show();
-  const curl = curlExample(port);
+  const curl = curlExample(port, await servingInputExample(client, chosen.name, chosen.version));
   const answer = await vscode.window.showInformationMessage(
     `Runboard: serving ${modelUri} at http://127.0.0.1:${port} (ready when the terminal says "Listening"). Call it with: ${curl}`,
     'Copy curl command',

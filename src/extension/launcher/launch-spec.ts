@@ -5,7 +5,7 @@
  * No `vscode` import.
  */
 import { randomBytes } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute } from 'node:path';
 
 /** The tag that names the launch a run came from. */
 export const LAUNCH_TAG = 'runboard.launch';
@@ -43,7 +43,19 @@ export function launchEnvironment(request: LaunchRequest, launchId: string, base
     MLFLOW_RUN_CONTEXT: JSON.stringify({ ...userContext, [LAUNCH_TAG]: launchId }),
     // Output reaches the terminal as it is printed, not when a buffer fills.
     PYTHONUNBUFFERED: '1',
+    PATH: pathWithInterpreter(request.python, request.userEnv.PATH ?? base.PATH),
   };
+}
+
+/**
+ * PATH with the interpreter's folder first, as an activated virtual environment has it: MLflow runs tools
+ * of the environment by name (`mlflow models serve` execs `uvicorn`), and so do many training scripts.
+ */
+export function pathWithInterpreter(python: string, path: string | undefined): string | undefined {
+  if (!isAbsolute(python)) return path;
+  const folder = dirname(python);
+  const entries = (path ?? '').split(delimiter).filter(Boolean);
+  return [folder, ...entries.filter((entry) => entry !== folder)].join(delimiter);
 }
 
 function parseRunContext(value: string | undefined): Record<string, unknown> {

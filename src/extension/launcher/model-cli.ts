@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { shellQuote } from './launch-spec';
+import type { MlflowClient } from '../../client/mlflow-client';
+import { proxiedFilePath } from '../artifact-paths';
+import { pathWithInterpreter, shellQuote } from './launch-spec';
 
 export type InputFormat = 'csv' | 'json';
 
@@ -28,6 +30,11 @@ export function predictArgs(modelUri: string, input: string, format: InputFormat
 
 export function serveArgs(modelUri: string, port: number): string[] {
   return ['-m', 'mlflow', 'models', 'serve', '-m', modelUri, '-h', '127.0.0.1', '-p', String(port), '--env-manager', 'local'];
+}
+
+/** The environment of `mlflow models predict/serve`: the backend's, with the interpreter's tools on PATH. */
+export function modelCliEnvironment(python: string, trackingEnv: Readonly<Record<string, string>>, base: Readonly<Record<string, string | undefined>> = process.env): Record<string, string | undefined> {
+  return { ...base, ...trackingEnv, PYTHONUNBUFFERED: '1', PATH: pathWithInterpreter(python, base.PATH) };
 }
 
 /** Why a predict failed, for the user: `mlflowMissing` means the interpreter has no mlflow to run it. */
@@ -59,7 +66,7 @@ export async function runPredict(spec: PredictSpec): Promise<Predictions> {
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(spec.python, predictArgs(spec.modelUri, spec.input, spec.format, spec.output), {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.trackingEnv, PYTHONUNBUFFERED: '1' },
+      env: modelCliEnvironment(spec.python, spec.trackingEnv),
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: spec.signal,
     });
@@ -125,18 +132,37 @@ export function parsePredictions(json: string): Predictions {
   return { columns: ['prediction'], rows: items.map((item) => [item]) };
 }
 
-/** A `curl` call to a served model's /invocations, with the first rows of a CSV as its example input. */
-export function curlExample(port: number, example?: { columns: string[]; rows: unknown[][] }): string {
-  // The scoring server's split orientation: {columns, data}.
-  const body = example ? { dataframe_split: { columns: example.columns, data: example.rows } } : { inputs: [[0]] };
-  return `curl -X POST http://127.0.0.1:${port}/invocations -H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify(body))}`;
+/**
+ * A `curl` call to a served model's /invocations. `body` is the model's own serving input example (MLflow
+ * saves serving_input_example.json with the model when it was logged with an input example); without one,
+ * a placeholder to replace.
+ */
+export function curlExample(port: number, body?: string): string {
+  const payload = body ? JSON.stringify(JSON.parse(body)) : JSON.stringify({ inputs: [[0]] });
+  return `curl -X POST http://127.0.0.1:${port}/invocations -H 'Content-Type: application/json' -d ${shellQuote(payload)}`;
 }
 
-/** The header and first `count` rows of a simple CSV (numbers as numbers), for a curl example. */
-export function csvExample(text: string, count = 2): { columns: string[]; rows: unknown[][] } | undefined {
+/** The header and first `maxRows` rows of a simple CSV (numbers as numbers); undefined for quoted CSV. */
+export function readCsvTable(text: string, maxRows: number): { columns: string[]; rows: unknown[][] } | undefined {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  if (lines.length < 2 || lines.some((line) => line.includes('"'))) return undefined;
+  if (lines.length < 1 || lines.some((line) => line.includes('"'))) return undefined;
   const columns = lines[0]!.split(',');
-  const rows = lines.slice(1, 1 + count).map((line) => line.split(',').map((cell) => (cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell)));
+  const rows = lines.slice(1, 1 + maxRows).map((line) => line.split(',').map((cell) => (cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell)));
   return { columns, rows };
+}
+
+/**
+ * The serving_input_example.json MLflow saved with a model version (when it was logged with an input
+ * example), read through the tracking server; undefined when there is none or the server cannot serve it.
+ */
+export async function servingInputExample(client: MlflowClient, name: string, version: string): Promise<string | undefined> {
+  try {
+    const path = proxiedFilePath(await client.getModelVersionDownloadUri(name, version), 'serving_input_example.json');
+    if (path === undefined) return undefined;
+    const text = Buffer.from(await client.downloadProxiedArtifact(path)).toString('utf8');
+    JSON.parse(text);
+    return text;
+  } catch {
+    return undefined;
+  }
 }
