@@ -139,7 +139,7 @@ async function serve(services: Services, arg: unknown): Promise<void> {
   terminal.show();
   const curl = curlExample(port, await servingInputExample(client, chosen.name, chosen.version));
   const answer = await vscode.window.showInformationMessage(
-    `Runboard: serving ${modelUri} at http://127.0.0.1:${port} (ready when the terminal says "Listening"). Call it with: ${curl}`,
+    `Runboard: serving ${modelUri} at http://127.0.0.1:${port} (ready once the terminal shows the server running). Call it with: ${curl}`,
     'Copy curl command',
   );
   if (answer) await vscode.env.clipboard.writeText(curl);
