@@ -105,8 +105,14 @@ wb.test('Predict with Model... on a version row: a table of predictions, saved b
   // code-server's own file dialog: the path typed into its input, then its "Predict" button.
   const dialog = page.locator('.quick-input-widget', { hasText: 'Input for e2e-iris v1' });
   await dialog.waitFor({ state: 'visible', timeout: 15000 });
-  await dialog.locator('.quick-input-box input').fill(csv);
-  await dialog.locator('.monaco-button', { hasText: 'Predict' }).click();
+  // The dialog fills its own input as it lists the folder: type the path again until it is accepted.
+  await h.expectPoll(async () => {
+    if (!(await dialog.isVisible())) return true;
+    await dialog.locator('.quick-input-box input').fill(csv);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if ((await dialog.locator('.quick-input-box input').inputValue()) === csv) await dialog.locator('.monaco-button', { hasText: 'Predict' }).click();
+    return false;
+  }, { timeout: 30000, interval: 500, what: 'the file dialog to take the CSV path' });
   const table = h.webviewFrame(page).locator('[data-testid="predictions-table"]');
   await table.waitFor({ state: 'visible', timeout: 180000 });
   const predicted = await table.locator('tbody tr td.prediction').allInnerTexts();
