@@ -15,6 +15,8 @@ for (const name of ['slow.py', 'register_iris.py']) fs.copyFileSync(path.join(FI
 const wb = h.useWorkbench({ name: 'launcher', workspace, settings: { 'runboard.python': PYTHON } });
 
 async function openFile(page, name) {
+  const tab = h.editorTab(page, name);
+  if (await tab.count()) return tab.first().click();
   await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } }).catch(() => {});
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -63,7 +65,7 @@ wb.test('Run Python File with Runboard: the run appears finished, with its outpu
 });
 
 wb.test('a second run of the same script reuses its experiment without asking', async ({ page }) => {
-  await h.editorTab(page, 'train_manual.py').click();
+  await openFile(page, 'train_manual.py');
   await h.runCommand(page, 'Runboard: Run Python File with Runboard');
   await h.waitForTerminalText(page, /Runboard: exit code 0 → FINISHED/, { timeout: 180000 });
   await h.expectPoll(async () => (await h.treeItem(page, 'manual-logging', { view: 'Experiments' }).count()) >= 2, { timeout: 30000, what: 'two manual-logging runs in the tree' });
@@ -135,3 +137,11 @@ wb.test('Predict with Model... on a version row: a table of predictions, saved b
   assert.deepEqual(answer.predictions, expected.predictions);
   await page.screenshot({ path: `${h.RESULTS_DIR}/launcher-serve.png` });
 }, { timeout: 600000 });
+
+wb.test('Debug with Runboard without the Python Debugger extension says what to install', async ({ page }) => {
+  await openFile(page, 'train_manual.py');
+  await h.runCommand(page, 'Runboard: Debug Python File with Runboard');
+  const toast = h.notification(page, 'needs the Python Debugger extension (ms-python.debugpy)');
+  await toast.waitFor({ state: 'visible', timeout: 30000 });
+  assert.match(await toast.innerText(), /Install Python Debugger/);
+});

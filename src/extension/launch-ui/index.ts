@@ -54,7 +54,8 @@ async function launchScript(context: vscode.ExtensionContext, services: Services
     void vscode.window.showErrorMessage(`Runboard: only Python files on disk can be run with Runboard (${uri.fsPath || uri.toString()} is not one).`);
     return;
   }
-  const client = readyClient(services);
+  if (mode === 'debug' && !(await debug.ensureDebugger())) return;
+  const client = await readyClient(services);
   if (!client) return;
   const script = uri.fsPath;
   const document = vscode.workspace.textDocuments.find((doc) => doc.uri.fsPath === script);

@@ -43,15 +43,18 @@ export class DebugLauncher implements vscode.Disposable {
     for (const disposable of this.disposables) disposable.dispose();
   }
 
+  /** True when the Python Debugger extension is there; otherwise offers to install it. */
+  async ensureDebugger(): Promise<boolean> {
+    if (vscode.extensions.getExtension(DEBUGPY_EXTENSION)) return true;
+    const answer = await vscode.window.showErrorMessage(
+      'Runboard: "Debug with Runboard" needs the Python Debugger extension (ms-python.debugpy). Install it, then debug again; "Run with Runboard" works without it.',
+      'Install Python Debugger',
+    );
+    if (answer) await vscode.commands.executeCommand('workbench.extensions.installExtension', DEBUGPY_EXTENSION);
+    return false;
+  }
+
   async start(client: MlflowClient, request: LaunchRequest, logDir: string, onDone: (result: LaunchResult) => void): Promise<void> {
-    if (!vscode.extensions.getExtension(DEBUGPY_EXTENSION)) {
-      const answer = await vscode.window.showErrorMessage(
-        'Runboard: "Debug with Runboard" needs the Python Debugger extension (ms-python.debugpy). Install it, then debug again; "Run with Runboard" works without it.',
-        'Install Python Debugger',
-      );
-      if (answer) await vscode.commands.executeCommand('workbench.extensions.installExtension', DEBUGPY_EXTENSION);
-      return;
-    }
     const launchId = newLaunchId();
     mkdirSync(logDir, { recursive: true });
     const logPath = join(logDir, `${launchId}.log`);
@@ -96,6 +99,8 @@ export class DebugLauncher implements vscode.Disposable {
   }
 
   private async finish(session: vscode.DebugSession): Promise<void> {
+    // Subprocess sessions (multiprocessing) end before the script does: the top-level session decides.
+    if (session.parentSession) return;
     const launchId = String(session.configuration[LAUNCH_KEY] ?? '');
     const launch = this.launches.get(launchId);
     if (!launch) return;

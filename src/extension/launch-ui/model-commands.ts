@@ -61,7 +61,7 @@ async function pickVersion(client: MlflowClient, title: string): Promise<{ name:
 }
 
 async function predict(services: Services, arg: unknown, inputArg: unknown): Promise<void> {
-  const client = readyClient(services);
+  const client = await readyClient(services);
   if (!client) return;
   const chosen = versionOf(arg) ?? (await pickVersion(client, 'Runboard: Predict with Model'));
   if (!chosen) return;
@@ -119,7 +119,7 @@ function installMlflow(python: string): void {
 }
 
 async function serve(services: Services, arg: unknown): Promise<void> {
-  const client = readyClient(services);
+  const client = await readyClient(services);
   if (!client) return;
   const chosen = versionOf(arg) ?? (await pickVersion(client, 'Runboard: Serve Model'));
   if (!chosen) return;
