@@ -1,10 +1,9 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { MlflowClient } from '../../client/mlflow-client';
 import type { LaunchResult } from '../launcher/launch';
 import { commandLine, launchEnvironment, newLaunchId, type LaunchRequest } from '../launcher/launch-spec';
-import type { ProcessOutcome } from '../launcher/process';
+import { DebugCapture, type DapMessage } from '../launcher/debug-capture';
 import { recordLaunch } from '../launcher/record';
 
 const DEBUGPY_EXTENSION = 'ms-python.debugpy';
@@ -15,12 +14,9 @@ interface DebugLaunch {
   readonly launchId: string;
   readonly request: LaunchRequest;
   readonly client: MlflowClient;
-  readonly logPath: string;
-  readonly log: WriteStream;
+  readonly capture: DebugCapture;
   readonly startTime: number;
   readonly onDone: (result: LaunchResult) => void;
-  exitCode: number | null;
-  stopped: boolean;
 }
 
 /**
@@ -56,9 +52,7 @@ export class DebugLauncher implements vscode.Disposable {
 
   async start(client: MlflowClient, request: LaunchRequest, logDir: string, onDone: (result: LaunchResult) => void): Promise<void> {
     const launchId = newLaunchId();
-    mkdirSync(logDir, { recursive: true });
-    const logPath = join(logDir, `${launchId}.log`);
-    const launch: DebugLaunch = { launchId, request, client, logPath, log: createWriteStream(logPath), startTime: Date.now(), onDone, exitCode: null, stopped: false };
+    const launch: DebugLaunch = { launchId, request, client, capture: new DebugCapture(join(logDir, `${launchId}.log`)), startTime: Date.now(), onDone };
     this.launches.set(launchId, launch);
     const env = launchEnvironment(request, launchId, {});
     const configuration: vscode.DebugConfiguration = {
@@ -77,7 +71,7 @@ export class DebugLauncher implements vscode.Disposable {
     const started = await vscode.debug.startDebugging(folder, configuration);
     if (!started) {
       this.launches.delete(launchId);
-      launch.log.end();
+      void launch.capture.finish();
       void vscode.window.showErrorMessage(`Runboard: the debugger did not start ${basename(request.script)}. The Debug Console or the Python Debugger's output says why.`);
     }
   }
@@ -85,16 +79,11 @@ export class DebugLauncher implements vscode.Disposable {
   private trackerFor(session: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
     const launch = this.launches.get(String(session.configuration[LAUNCH_KEY] ?? ''));
     if (!launch) return undefined;
+    // A subprocess's session adds its output; only the script's own session says how the launch ended.
+    const top = session.parentSession === undefined;
     return {
-      onDidSendMessage: (message: { type?: string; event?: string; body?: { output?: string; category?: string; exitCode?: number } }) => {
-        if (message.type !== 'event') return;
-        if (message.event === 'output' && message.body?.output && message.body.category !== 'telemetry') launch.log.write(message.body.output);
-        if (message.event === 'exited' && typeof message.body?.exitCode === 'number') launch.exitCode = message.body.exitCode;
-      },
-      onWillReceiveMessage: (message: { type?: string; command?: string }) => {
-        // The user pressed Stop (or Restart) before the script ended by itself.
-        if (message.type === 'request' && (message.command === 'disconnect' || message.command === 'terminate') && launch.exitCode === null) launch.stopped = true;
-      },
+      onDidSendMessage: (message: DapMessage) => (top || message.event === 'output') && launch.capture.fromAdapter(message),
+      onWillReceiveMessage: (message: DapMessage) => top && launch.capture.toAdapter(message),
     };
   }
 
@@ -105,8 +94,7 @@ export class DebugLauncher implements vscode.Disposable {
     const launch = this.launches.get(launchId);
     if (!launch) return;
     this.launches.delete(launchId);
-    await new Promise<void>((resolve) => launch.log.end(resolve));
-    const outcome: ProcessOutcome = { exitCode: launch.exitCode, signal: null, stopped: launch.stopped || launch.exitCode === null };
+    const outcome = await launch.capture.finish();
     const { request } = launch;
     try {
       const recorded = await recordLaunch(launch.client, {
@@ -116,12 +104,12 @@ export class DebugLauncher implements vscode.Disposable {
         experimentName: request.experimentName,
         startTime: launch.startTime,
         endTime: Date.now(),
-        logPath: launch.logPath,
+        logPath: launch.capture.logPath,
         outcome,
       });
-      launch.onDone({ outcome, recorded, logPath: launch.logPath });
+      launch.onDone({ outcome, recorded, logPath: launch.capture.logPath });
     } catch (error) {
-      launch.onDone({ outcome, recordError: error instanceof Error ? error.message : String(error), logPath: launch.logPath });
+      launch.onDone({ outcome, recordError: error instanceof Error ? error.message : String(error), logPath: launch.capture.logPath });
     }
   }
 }
