@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { predictionsHtml } from '../../src/extension/launcher/predictions-html';
 import { modelVersionUri } from '../../src/extension/trees/format';
 import { MlflowClient } from '../../src/client/mlflow-client';
 import { curlExample, readCsvTable, inputFormatOf, modelCliEnvironment, parsePredictions, PredictError, predictionsPath, runPredict, serveArgs, servingInputExample } from '../../src/extension/launcher/model-cli';
@@ -123,5 +124,21 @@ describe('predict with a registered model version', () => {
     const example = '{\n  "dataframe_split": {"columns": ["a"], "data": [[1]]}\n}';
     assert.equal(curlExample(5001, example), `curl -X POST http://127.0.0.1:5001/invocations -H 'Content-Type: application/json' -d '{"dataframe_split":{"columns":["a"],"data":[[1]]}}'`);
     assert.match(curlExample(5001), /"inputs":\[\[0\]\]/);
+  });
+
+  test('the predictions page: no script, input beside predictions, everything escaped', () => {
+    const html = predictionsHtml({
+      title: '<model> v1',
+      predictions: { columns: ['prediction'], rows: [['<b>1</b>'], [2]] },
+      input: { columns: ['x<y'], rows: [[1], [2]] },
+      savedTo: '/tmp/a.csv.predictions.json',
+    });
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'; style-src 'nonce-/);
+    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html, /<b>1<\/b>|<model>/);
+    assert.match(html, /<th class="input">x&lt;y<\/th><th class="prediction">prediction<\/th>/);
+    assert.match(html, /<td class="input">2<\/td><td class="prediction">2<\/td>/);
+    // An input with another number of rows is not shown beside the predictions.
+    assert.doesNotMatch(predictionsHtml({ title: 't', predictions: { columns: ['p'], rows: [[1]] }, input: { columns: ['x'], rows: [[1], [2]] }, savedTo: 'f' }), /class="input"/);
   });
 });

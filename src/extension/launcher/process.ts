@@ -35,6 +35,24 @@ export interface RunningProcess {
 /** How long a script gets after Ctrl+C before SIGTERM, and after that before SIGKILL. */
 export const STOP_GRACE_MS = 5_000;
 
+/**
+ * Scripts still running when the extension host exits. They run in their own process group (so a stop
+ * reaches their workers), which also means they would outlive the window: end them with it, as a terminal's
+ * processes end when it closes.
+ */
+const running = new Set<() => void>();
+let exitHookInstalled = false;
+function endWithHost(end: () => void): () => void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const kill of running) kill();
+    });
+  }
+  running.add(end);
+  return () => running.delete(end);
+}
+
 export function startProcess(spec: ProcessSpec, onOutput: (text: string) => void, graceMs = STOP_GRACE_MS): RunningProcess {
   mkdirSync(dirname(spec.logPath), { recursive: true });
   const log = createWriteStream(spec.logPath);
@@ -60,11 +78,13 @@ export function startProcess(spec: ProcessSpec, onOutput: (text: string) => void
     }
   };
 
+  const forget = endWithHost(() => signal('SIGTERM'));
   const done = new Promise<ProcessOutcome>((resolve) => {
     let settled = false;
     const finish = (outcome: ProcessOutcome) => {
       if (settled) return;
       settled = true;
+      forget();
       for (const timer of timers) clearTimeout(timer);
       log.end();
       void logClosed.then(() => resolve(outcome));
