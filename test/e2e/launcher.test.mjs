@@ -71,6 +71,21 @@ wb.test('a second run of the same script reuses its experiment without asking', 
   await h.expectPoll(async () => (await h.treeItem(page, 'manual-logging', { view: 'Experiments' }).count()) >= 2, { timeout: 30000, what: 'two manual-logging runs in the tree' });
 });
 
+wb.test('Run Python File with Arguments...: arguments and environment are asked, remembered and used by the next plain run', async ({ page }) => {
+  await openFile(page, 'train_manual.py');
+  await h.runCommand(page, 'Runboard: Run Python File with Arguments...', { closes: false });
+  await h.answerInputBox(page, '--note "hello world"', { prompt: 'Command-line arguments' });
+  await h.answerInputBox(page, 'SEED=3', { prompt: 'Extra environment variables' });
+  await page.locator('.quick-input-widget', { hasText: 'experiment for train_manual.py' }).waitFor({ state: 'visible', timeout: 15000 });
+  await page.keyboard.press('Enter');
+  await h.waitForTerminalText(page, /train_manual\.py --note 'hello world'/, { timeout: 60000 });
+  await h.waitForTerminalText(page, /Runboard: exit code 0 → FINISHED/, { timeout: 180000 });
+  await h.expectPoll(async () => (await h.treeItem(page, 'manual-logging', { view: 'Experiments' }).count()) >= 3, { timeout: 30000, what: 'the third manual-logging run in the tree' });
+  await h.runCommand(page, 'Runboard: Run Python File with Runboard');
+  await h.expectPoll(async () => (await h.treeItem(page, 'manual-logging', { view: 'Experiments' }).count()) >= 4, { timeout: 180000, what: 'the fourth manual-logging run in the tree' });
+  await h.waitForTerminalText(page, /train_manual\.py --note 'hello world'[\s\S]*Runboard: exit code 0 → FINISHED/, { timeout: 180000 });
+});
+
 wb.test('Terminate Task stops a running script and its run shows as killed', async ({ page }) => {
   await openFile(page, 'slow.py');
   await h.runCommand(page, 'Runboard: Run Python File with Runboard', { closes: false });

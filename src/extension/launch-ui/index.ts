@@ -24,7 +24,7 @@ interface LaunchArgs {
 
 type Mode = 'run' | 'runWithArguments' | 'debug';
 
-/** "Run with Runboard", "Debug with Runboard", "Run with Runboard (Arguments...)", predict and serve. */
+/** "Run with Runboard", "Debug with Runboard", "Run Python File with Arguments...", predict and serve. */
 export function registerLaunchCommands(context: vscode.ExtensionContext, services: Services): vscode.Disposable {
   const debug = new DebugLauncher();
   const logDir = join(context.globalStorageUri.fsPath, 'launch-logs');

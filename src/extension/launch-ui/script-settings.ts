@@ -80,7 +80,7 @@ export async function pickExperiment(client: MlflowClient, script: string, curre
   return chosen;
 }
 
-/** "Run with Runboard (Arguments...)": edits the remembered arguments and environment of a script. */
+/** "Run Python File with Arguments...": edits the remembered arguments and environment of a script. */
 export async function editScriptSettings(script: string, settings: ScriptSettings): Promise<ScriptSettings | undefined> {
   const args = await vscode.window.showInputBox({
     title: `Runboard: arguments for ${basename(script)}`,
