@@ -3,38 +3,16 @@
 // the launch is recorded like a run: output in the log artifact, FINISHED on exit 0, KILLED on Stop.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { MlflowClient } from '../../src/client/mlflow-client';
+import { describe, test } from 'node:test';
 import { proxiedFilePath } from '../../src/extension/artifact-paths';
 import { DebugCapture, type DapMessage } from '../../src/extension/launcher/debug-capture';
 import { launchEnvironment, LOG_ARTIFACT, newLaunchId, type LaunchRequest } from '../../src/extension/launcher/launch-spec';
 import { recordLaunch } from '../../src/extension/launcher/record';
-import { startServer, type RunningServer } from '../../src/server/server';
-import { TrackingStore } from '../../src/store/tracking-store';
+import { FIXTURES, PYTHON, useLauncherServer } from './launcher-server';
 
-const PYTHON = resolve('.venv/bin/python');
 const DEBUGPY = resolve('.debugpy');
-const FIXTURES = join(__dirname, 'fixtures', 'launcher');
-const TOKEN = 'debug-token';
-let dir: string;
-let store: TrackingStore;
-let server: RunningServer;
-let client: MlflowClient;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'runboard-debug-'));
-  store = TrackingStore.open(join(dir, 'store'));
-  server = await startServer({ store, artifactRoot: join(dir, 'store', 'artifacts'), port: 0, token: TOKEN });
-  client = new MlflowClient({ baseUrl: server.url, credentials: { kind: 'bearer', token: TOKEN } });
-});
-after(async () => {
-  await server.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rb = useLauncherServer('debug');
 
 /** A minimal DAP client over the adapter's stdio: what VS Code does, with every message shown to the capture. */
 class DapSession {
@@ -85,8 +63,9 @@ class DapSession {
 }
 
 async function debugLaunch(script: string, options: { stopWhen?: RegExp } = {}) {
+  const { client, dir, env } = rb();
   const launchId = newLaunchId();
-  const request: LaunchRequest = { python: PYTHON, script: join(FIXTURES, script), args: [], cwd: FIXTURES, userEnv: {}, trackingEnv: { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: TOKEN }, experimentName: 'debug-launches' };
+  const request: LaunchRequest = { python: PYTHON, script: join(FIXTURES, script), args: [], cwd: FIXTURES, userEnv: {}, trackingEnv: env, experimentName: 'debug-launches' };
   const capture = new DebugCapture(join(dir, 'logs', `${launchId}.log`));
   const session = new DapSession(capture);
   const startTime = Date.now();

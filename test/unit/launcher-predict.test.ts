@@ -2,20 +2,17 @@
 // server, on the examples' iris CSV, gives what the Python client's own pyfunc predict gives.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { predictionsHtml } from '../../src/extension/launcher/predictions-html';
 import { modelVersionUri } from '../../src/extension/trees/format';
-import { MlflowClient } from '../../src/client/mlflow-client';
+import type { MlflowClient } from '../../src/client/mlflow-client';
 import { curlExample, readCsvTable, inputFormatOf, modelCliEnvironment, parsePredictions, PredictError, predictionsPath, runPredict, serveArgs, servingInputExample } from '../../src/extension/launcher/model-cli';
-import { startServer, type RunningServer } from '../../src/server/server';
-import { TrackingStore } from '../../src/store/tracking-store';
+import { FIXTURES, PYTHON, useLauncherServer } from './launcher-server';
 
-const PYTHON = resolve('.venv/bin/python');
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -28,25 +25,15 @@ function freePort(): Promise<number> {
   });
 }
 const SAMPLE = resolve('examples/data/iris_sample.csv');
-const TOKEN = 'predict-token';
 let dir: string;
-let store: TrackingStore;
-let server: RunningServer;
 let env: Record<string, string>;
+let client: MlflowClient;
 let fixture: { version: string; predictions: number[] };
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'runboard-predict-'));
-  store = TrackingStore.open(join(dir, 'store'));
-  server = await startServer({ store, artifactRoot: join(dir, 'store', 'artifacts'), port: 0, token: TOKEN });
-  env = { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: TOKEN };
-  const { stdout } = await promisify(execFile)(PYTHON, [join(__dirname, 'fixtures', 'launcher', 'register_iris.py'), 'iris-classifier', SAMPLE], { env: { ...process.env, ...env }, timeout: 120_000 });
+useLauncherServer('predict', async (server) => {
+  ({ dir, env, client } = server);
+  const { stdout } = await promisify(execFile)(PYTHON, [join(FIXTURES, 'register_iris.py'), 'iris-classifier', SAMPLE], { env: { ...process.env, ...env }, timeout: 120_000 });
   fixture = JSON.parse(stdout.trim().split('\n').at(-1)!) as typeof fixture;
-});
-after(async () => {
-  await server.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('predict with a registered model version', () => {
@@ -101,7 +88,6 @@ describe('predict with a registered model version', () => {
         return ((await response.json()) as { predictions: number[] }).predictions;
       };
       assert.deepEqual(await invoke(JSON.stringify({ dataframe_split: { columns: table.columns, data: table.rows } })), fixture.predictions);
-      const client = new MlflowClient({ baseUrl: server.url, credentials: { kind: 'bearer', token: TOKEN } });
       const example = await servingInputExample(client, 'iris-classifier', fixture.version);
       assert.ok(example, 'the model was logged with an input example');
       assert.equal((await invoke(example)).length, 2);

@@ -2,36 +2,18 @@
 // logging into a real Runboard server, for each shape a launch can take.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { MlflowClient, type Run } from '../../src/client/mlflow-client';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { MlflowClient, Run } from '../../src/client/mlflow-client';
 import { proxiedFilePath } from '../../src/extension/artifact-paths';
 import { startLaunch, type LaunchResult } from '../../src/extension/launcher/launch';
 import { COMMAND_LINE_TAG, EXIT_CODE_TAG, LAUNCH_TAG, LOG_ARTIFACT, splitArguments, parseEnvLines, launchEnvironment, pathWithInterpreter } from '../../src/extension/launcher/launch-spec';
-import { startServer, type RunningServer } from '../../src/server/server';
-import { TrackingStore } from '../../src/store/tracking-store';
+import { FIXTURES, PYTHON, useLauncherServer } from './launcher-server';
 
-const PYTHON = resolve('.venv/bin/python');
-const FIXTURES = join(__dirname, 'fixtures', 'launcher');
-const TOKEN = 'launcher-token';
-let dir: string;
-let store: TrackingStore;
-let server: RunningServer;
 let client: MlflowClient;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'runboard-launcher-'));
-  store = TrackingStore.open(join(dir, 'store'));
-  server = await startServer({ store, artifactRoot: join(dir, 'store', 'artifacts'), port: 0, token: TOKEN });
-  client = new MlflowClient({ baseUrl: server.url, credentials: { kind: 'bearer', token: TOKEN } });
-});
-after(async () => {
-  await server.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+let dir: string;
+const rb = useLauncherServer('launcher', (server) => void ({ client, dir } = server));
 
 function launch(script: string, options: { args?: string[]; experiment?: string; onOutput?: (text: string, stop: () => void) => void } = {}) {
   let stop = () => {};
@@ -43,7 +25,7 @@ function launch(script: string, options: { args?: string[]; experiment?: string;
       args: options.args ?? [],
       cwd: FIXTURES,
       userEnv: {},
-      trackingEnv: { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: TOKEN },
+      trackingEnv: rb().env,
       experimentName: options.experiment ?? 'launcher-tests',
     },
     { logDir: join(dir, 'logs'), onOutput: (text) => options.onOutput?.(text, stop), graceMs: 3000 },
