@@ -77,7 +77,7 @@ async function debugLaunch(script: string, options: { stopWhen?: RegExp } = {}) 
   const initialized = session.waitFor((m) => m.type === 'event' && m.event === 'initialized', 'initialized event');
   session.send('initialize', { clientID: 'vscode', adapterID: 'debugpy', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
   // The configuration DebugLauncher hands to vscode.debug.startDebugging, as the Python Debugger resolves it.
-  const launchSeq = session.send('launch', { name: 'debug', type: 'debugpy', request: 'launch', program: request.script, args: [], cwd: request.cwd, python: [PYTHON], env: launchEnvironment(request, launchId, {}), console: 'internalConsole', justMyCode: true });
+  const launchSeq = session.send('launch', { name: 'debug', type: 'debugpy', request: 'launch', program: request.script, args: [], cwd: request.cwd, python: [PYTHON], env: launchEnvironment(request, launchId, { PATH: process.env.PATH }), console: 'internalConsole', justMyCode: true });
   const launched = session.waitFor((m) => m.type === 'response' && m.request_seq === launchSeq, 'launch response');
   await initialized;
   session.send('configurationDone');

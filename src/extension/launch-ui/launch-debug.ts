@@ -54,7 +54,8 @@ export class DebugLauncher implements vscode.Disposable {
     const launchId = newLaunchId();
     const launch: DebugLaunch = { launchId, request, client, capture: new DebugCapture(join(logDir, `${launchId}.log`)), startTime: Date.now(), onDone };
     this.launches.set(launchId, launch);
-    const env = launchEnvironment(request, launchId, {});
+    // debugpy adds these to the extension host's environment: pass only ours (PATH extended, not replaced).
+    const env = launchEnvironment(request, launchId, { PATH: process.env.PATH });
     const configuration: vscode.DebugConfiguration = {
       type: 'debugpy',
       request: 'launch',

@@ -74,8 +74,9 @@ export async function recordLaunch(client: MlflowClient, record: LaunchRecord): 
     await client.uploadProxiedArtifact(storagePath, await readFile(record.logPath));
   }
 
-  // The client's atexit (or its `with` block) may have ended the run already: the exit code decides.
-  await client.updateRun(main.info.run_id, { status, endTime: record.endTime });
+  // The client's atexit (or its `with` block) may have ended the run already: the exit code decides the
+  // status; an end time the script recorded itself is kept.
+  await client.updateRun(main.info.run_id, { status, endTime: main.info.end_time || record.endTime });
   for (const run of runs) {
     if (run.info.run_id === main.info.run_id || run.info.status !== 'RUNNING') continue;
     // A trial cut off by the stop or the crash: it did not finish either.
