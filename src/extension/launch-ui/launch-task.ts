@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { MlflowClient } from '../../client/mlflow-client';
 import { describeResult, startLaunch, type Launch, type LaunchResult } from '../launcher/launch';
-import type { LaunchRequest } from '../launcher/launch-spec';
+import { newLaunchId, type LaunchRequest } from '../launcher/launch-spec';
 
 /** The task type of launches (package.json contributes.taskDefinitions). */
 export const TASK_TYPE = 'runboard';
@@ -14,13 +14,16 @@ export const TASK_TYPE = 'runboard';
 export async function runAsTask(client: MlflowClient, request: LaunchRequest, logDir: string, onDone: (result: LaunchResult) => void): Promise<void> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(request.script));
   const task = new vscode.Task(
-    { type: TASK_TYPE, script: request.script },
+    // Each launch is its own task (VS Code runs one instance of a task at a time): the same script can run
+    // twice at once, with other arguments, each recorded as its own launch. Finished launches' terminals
+    // are reused (the shared panel), so they do not pile up.
+    { type: TASK_TYPE, script: request.script, launch: newLaunchId() },
     folder ?? vscode.TaskScope.Workspace,
     `Run ${basename(request.script)}`,
     'Runboard',
     new vscode.CustomExecution(async () => new LaunchTerminal(client, request, logDir, onDone)),
   );
-  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true, focus: false };
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Shared, clear: true, focus: false };
   await vscode.tasks.executeTask(task);
 }
 
