@@ -1,4 +1,4 @@
-// Bundles the extension host entry, the CLI and the webview panels into dist/ (language server later).
+// Bundles the extension host entry, the CLI, the Python language server and the webview panels into dist/.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -21,6 +21,15 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: { 'server-worker': 'src/server/worker.ts' }, outdir: 'dist' },
+  // Its own process (vscode-languageclient starts it over node IPC); its wasm files and query are copied beside it.
+  // web-tree-sitter's ES module build reads import.meta.url, which a CommonJS bundle must provide.
+  {
+    ...common,
+    entryPoints: { 'language-server': 'src/language/main.ts' },
+    outdir: 'dist',
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  },
   // The panels' browser code: one entry routes to the panel's app. chart.js, its zoom plugin and VS Code
   // Elements are bundled in (the webview loads nothing from the network); CSS goes to dist/webview/main.css.
   {
@@ -47,6 +56,19 @@ function copyCodicons() {
   for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(join(dirname(css), file), join('dist/webview', file));
 }
 copyCodicons();
+
+/**
+ * The language server's parser: web-tree-sitter's runtime, the Python grammar (same ABI: tree-sitter-python
+ * 0.25 with web-tree-sitter 0.25) and the query, found beside dist/language-server.js at run time.
+ */
+function copyParserFiles() {
+  const require = createRequire(import.meta.url);
+  mkdirSync('dist', { recursive: true });
+  copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
+  copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), 'dist/tree-sitter-python.wasm');
+  copyFileSync('src/language/python-mlflow.scm', 'dist/python-mlflow.scm');
+}
+copyParserFiles();
 
 if (watch) {
   for (const options of builds) {

@@ -21,6 +21,7 @@ import type { BackendInfo, DataChange, Services } from './services';
 import { StatusBar } from './status-bar';
 import { registerTrees, type RegisteredTrees } from './trees';
 import { registerPanels } from './panels';
+import { registerPythonLanguage, type PythonLanguageFeatures } from './python/language-client';
 import { registerLaunchCommands } from './launch-ui';
 
 /** How long change events are gathered before views refresh: a training loop logs many times a second. */
@@ -44,6 +45,8 @@ export class Runboard implements Services, vscode.Disposable {
   readonly onDidChangeBackend = this.backendEmitter.event;
   readonly host: ServerHost;
   readonly trees: RegisteredTrees;
+  /** The Python language client: hover, completion, diagnostics and lenses of training scripts. */
+  readonly python: PythonLanguageFeatures;
   private currentClient: MlflowClient | undefined;
   /** The remote MLflow server in use; undefined while the local store's server is. */
   private remoteBackend: RemoteBackend | undefined;
@@ -62,6 +65,8 @@ export class Runboard implements Services, vscode.Disposable {
     this.disposables.push(this.registerCommands());
     this.trees = registerTrees(context, this);
     this.disposables.push(registerPanels(context, this));
+    this.python = registerPythonLanguage(context, this);
+    this.disposables.push(this.python);
     this.disposables.push(registerLaunchCommands(context, this));
   }
 

@@ -393,7 +393,14 @@ export function treeItem(page, label, { view } = {}) {
 export async function runCommand(page, title, { timeout = 15000, closes = true } = {}) {
   const widget = page.locator('.quick-input-widget');
   if (await widget.isVisible()) await page.keyboard.press('Escape');
-  await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } }).catch(() => {});
+  // Focus the editor area first, unless a webview covers it: a click would then land in the panel (and wait
+  // 30 s for the editor to be clickable); a focused webview passes F1 on to the workbench anyway.
+  const editor = page.locator('.monaco-workbench .part.editor');
+  const covered = await editor.evaluate((part) => {
+    const box = part.getBoundingClientRect();
+    return !part.contains(document.elementFromPoint(box.left + 200, box.top + 200));
+  }).catch(() => true);
+  if (!covered) await editor.click({ position: { x: 200, y: 200 }, timeout: 5000 }).catch(() => {});
   await page.keyboard.press('F1');
   const input = widget.locator('.quick-input-box input');
   await input.waitFor({ state: 'visible', timeout });
@@ -477,9 +484,46 @@ export function webviewFrame(page, index = 0) {
   return page.frameLocator('iframe.webview.ready').nth(index).frameLocator('iframe#active-frame');
 }
 
+/**
+ * The frame of a drawn Runboard panel: the webview document whose body is `[data-panel=<kind>][data-ready=true]`
+ * (kind: details, charts, compare, sweep), with `heading` (text or RegExp) the one whose <h1> matches. A hidden
+ * panel's webview is gone, so only panels on screen match. Returns a playwright Frame.
+ */
+export async function panelFrame(page, kind, { heading, timeout = 30000 } = {}) {
+  let found;
+  const matches = (text) => heading === undefined || (heading instanceof RegExp ? heading.test(text) : text.includes(heading));
+  await expectPoll(async () => {
+    for (const frame of page.frames()) {
+      if (frame.isDetached()) continue;
+      const body = await frame
+        .evaluate(() => ({ panel: document.body?.dataset.panel, ready: document.body?.dataset.ready, heading: document.querySelector('h1')?.textContent ?? '' }))
+        .catch(() => undefined);
+      if (body?.panel === kind && body.ready === 'true' && matches(body.heading)) {
+        found = frame;
+        return true;
+      }
+    }
+    return false;
+  }, { timeout, what: `the ${kind} panel${heading === undefined ? '' : ` "${heading}"`} drawn` });
+  return found;
+}
+
 /** An editor tab by its label. */
 export function editorTab(page, label) {
   return page.locator('.part.editor .tabs-container .tab', { hasText: label });
+}
+
+/** Opens a workspace file in the editor: its tab when already open, else through Go to File (quick open). */
+export async function openFile(page, name, { timeout = 30000 } = {}) {
+  const tab = editorTab(page, name);
+  if (await tab.count()) {
+    await tab.first().click();
+    return;
+  }
+  await runCommand(page, 'Go to File...', { closes: false });
+  await page.locator('.quick-input-widget .quick-input-box input').fill(name);
+  await pickQuickItem(page, name);
+  await tab.first().waitFor({ state: 'visible', timeout });
 }
 
 // ---- Output panel

@@ -1,13 +1,14 @@
 // Issue "Team scale: any MLflow tracking server as Runboard's backend": in a real VS Code, a user connects
 // Runboard to the team's `mlflow server` (PostgreSQL, proxied artifacts, MLflow's basic-auth app), mistypes the
-// password first, sees the experiments a Python script logged there, watches a run training elsewhere appear
-// live, then switches to `runboard serve` as the remote (bearer token), loses it midway, and goes back to the
-// local store.
+// password first, sees the experiments a Python script logged there, charts a run's metrics from there, watches
+// a run training elsewhere appear live, then switches to `runboard serve` as the remote (bearer token), loses it
+// midway, and goes back to the local store.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after } from 'node:test';
 import { ADMIN, lastJsonLine, runPython, startRemoteServers } from '../remote/servers.mjs';
 import * as h from './harness.mjs';
+import { mlflowRest } from './tracking.mjs';
 
 const FIXTURES = path.join(h.REPO_ROOT, 'test', 'remote', 'fixtures');
 const EXPERIMENT = 'team-remote';
@@ -66,6 +67,27 @@ wb.test('a wrong password is refused with a clear message; corrected, the tree s
   }
   await h.treeItem(page, 'model-run', { view: 'Experiments' }).waitFor({ state: 'visible', timeout: 30000 });
   await page.screenshot({ path: `${h.RESULTS_DIR}/remote-connected.png` });
+});
+
+wb.test('a run\'s metric charts draw the history the remote server holds', async ({ page }) => {
+  const servers = await prepared;
+  const rest = mlflowRest(servers['mlflow-basic-auth'].env);
+  await h.contextMenu(page, h.treeItem(page, 'run-a', { view: 'Experiments' }), 'Open Metric Charts');
+  const frame = await h.panelFrame(page, 'charts', { heading: 'Metrics of run-a' });
+  const canvas = (key) => frame.locator(`[data-testid=chart-canvas][data-metric="${key}"]`);
+  const runId = await frame.locator('[data-testid=legend-item]').getAttribute('data-run-id');
+  const { metrics } = await rest.values(runId);
+  assert.deepEqual((await frame.locator('[data-testid=chart-canvas]').evaluateAll((cs) => cs.map((c) => c.dataset.metric))).sort(), Object.keys(metrics).sort(), 'a chart per metric on the server');
+  for (const key of Object.keys(metrics)) {
+    const history = await rest.history(runId, key);
+    await h.expectPoll(async () => (await canvas(key).getAttribute('data-rendered')) === 'true' && (await canvas(key).getAttribute('data-series-count')) !== '0', { what: `the chart of ${key} drawn` });
+    const data = await canvas(key).evaluate((c) => ({ ...c.dataset }));
+    assert.equal(data.seriesCount, '1', `${key}: one run, one series`);
+    assert.equal(Number(data.pointCount), history.length, `${key}: every point the server holds (${history.length})`);
+    assert.deepEqual([Number(data.xMin), Number(data.xMax)], [history[0].step, history.at(-1).step], `${key}: the server's steps`);
+  }
+  await page.locator('.part.editor').screenshot({ path: `${h.RESULTS_DIR}/remote-charts.png` });
+  await h.runCommand(page, 'View: Close All Editors');
 });
 
 wb.test('a run training elsewhere shows up live, with its metrics, without a refresh', async ({ page }) => {

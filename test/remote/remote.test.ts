@@ -6,12 +6,14 @@
 //   npm run test:remote          (setup + build + this file; RUNBOARD_KEEP_TMP=1 keeps the servers' dirs and logs)
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ROUTES } from '../../src/api/routes';
 import type { RunInfo } from '../../src/api/wire';
 import { compareSnapshots, hasChanges, takeSnapshot } from '../../src/client/change-probe';
 import { MlflowApiError, MlflowClient, type RequestOutcome } from '../../src/client/mlflow-client';
 import { proxiedFilePath } from '../../src/extension/artifact-paths';
+import { StoreAnswers } from '../../src/extension/python/store-answers';
 import type { RemoteServer, ServerName } from './servers.mjs' with { 'resolution-mode': 'import' };
 
 const LOG_RUNS = path.join(__dirname, 'fixtures', 'log_runs.py');
@@ -128,6 +130,40 @@ for (const name of SERVERS) {
       assert.deepEqual(model.aliases?.map((a) => [a.alias, a.version]), [['champion', '2']]);
       const models = (await client.searchRegisteredModels()).items.map((m) => m.name);
       assert.ok(models.includes(modelName));
+    });
+
+    it("answers the Python language server's questions (hover, completion, lenses) from this server", async () => {
+      const { run_ids, model_run_id } = logged.get(name)!;
+      const answers = new StoreAnswers(
+        () => clientOf(name),
+        (uri) => (uri === pathToFileURL(LOG_RUNS).toString() ? { fsPath: LOG_RUNS, folders: [] } : undefined),
+      );
+      const model = await answers.model(`team-model-${name}`);
+      assert.ok(model?.exists);
+      assert.deepEqual(
+        model.versions.map((v) => [v.version, v.stage, v.aliases, v.runId]),
+        [
+          ['2', 'Production', ['champion'], model_run_id],
+          ['1', 'Archived', [], model_run_id],
+        ],
+      );
+      assert.deepEqual(await answers.model('no-such-model'), { exists: false, name: 'no-such-model' });
+      const experiment = await answers.experiment(EXPERIMENT);
+      assert.ok(experiment?.exists);
+      assert.equal(experiment.runCount, 3);
+      assert.equal(experiment.lastRun?.runName, 'model-run');
+      const keys = await answers.keys(EXPERIMENT);
+      assert.deepEqual([...keys!.metrics].sort(), ['accuracy', 'loss']);
+      assert.deepEqual([...keys!.params].sort(), ['lr', 'optimizer']);
+      const run = await answers.run(run_ids[0]);
+      assert.ok(run && !('missing' in run));
+      assert.equal(run.experimentName, EXPERIMENT);
+      assert.equal(run.paramCount, 2);
+      assert.deepEqual(await answers.run('0'.repeat(32)), { missing: true, runId: '0'.repeat(32) });
+      assert.ok((await answers.modelNames())?.includes(`team-model-${name}`));
+      // The script's runs, found by the mlflow.source.name the Python client recorded.
+      const history = await answers.scriptRuns(pathToFileURL(LOG_RUNS).toString());
+      assert.deepEqual(history?.runs.map((r) => r.runName), ['model-run', 'run-b', 'run-a']);
     });
 
     it('compares runs: searched by id, their params and metrics side by side', async () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { csvField, seriesToCsv, toCsv } from '../../src/webview/lib/csv';
 import { parseInline, parseMarkdown, plainText } from '../../src/webview/lib/markdown';
 import { extendPalette, parseColor, withAlpha } from '../../src/webview/lib/color';
-import { formatClock, formatNumber, safeFileName } from '../../src/webview/lib/format';
+import { formatClock, formatNumber, formatWallTime, safeFileName } from '../../src/webview/lib/format';
 
 describe('CSV export', () => {
   test('quotes fields with commas, quotes and line breaks', () => {
@@ -93,6 +93,14 @@ describe('colours and formats', () => {
     assert.equal(formatClock(45), '45s');
     assert.equal(formatClock(725), '12:05');
     assert.equal(formatClock(3 * 3600 + 130), '3:02:10');
+    // Ticks 5 ms apart: each label tells its tick apart, where `0s` would repeat.
+    assert.deepEqual([0, 0.005, 0.01, 0.015].map((s) => formatClock(s, 0.005)), ['0s', '0.005s', '0.01s', '0.015s']);
+    assert.equal(formatClock(2.5, 0.5), '2.5s');
+    assert.equal(formatClock(45, 5), '45s');
+    const noon = new Date(2024, 0, 1, 12, 0, 0, 250).getTime();
+    assert.equal(formatWallTime(noon, 900, 100), '12:00:00.2');
+    assert.equal(formatWallTime(noon, 900, 20), '12:00:00.25');
+    assert.equal(formatWallTime(noon, 60_000, 10_000), '12:00:00');
     assert.equal(safeFileName('eval/loss score'), 'eval_loss_score');
   });
 });

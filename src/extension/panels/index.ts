@@ -17,7 +17,6 @@ import type { Services } from '../services';
 import { runLabel } from '../trees/format';
 import { metricKeysOf, runIdsOf } from './args';
 import { childRuns, ExperimentNames } from './data';
-import { RunsCodeLensProvider } from './codelens';
 import { PanelController, panelOptions, type PanelActions, type PanelProvider, type PanelSession } from './panel-controller';
 import { pickRuns, sweepParents } from './pickers';
 import { ChartsProvider, CompareProvider, DetailsProvider, SweepProvider } from './providers';
@@ -353,18 +352,16 @@ function titleWhileLoading(target: PanelArgs): string {
 }
 
 /**
- * The webview panels (run details, metric charts, compare, sweep): their commands, serializers and the
- * CodeLens of training scripts. Call once from activation; everything is disposed with the context.
+ * The webview panels (run details, metric charts, compare, sweep): their commands and serializers. Call
+ * once from activation; everything is disposed with the context. (The lenses of training scripts that open
+ * them come from the Python language server: src/language.)
  */
 export function registerPanels(context: vscode.ExtensionContext, services: Services): vscode.Disposable {
   const panels = new Panels(context, services);
-  const codeLens = new RunsCodeLensProvider(services);
   const disposable = vscode.Disposable.from(
     panels,
     ...panels.registerCommands(),
     ...panels.registerSerializers(),
-    codeLens,
-    vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, codeLens),
   );
   context.subscriptions.push(disposable);
   return disposable;

@@ -97,7 +97,8 @@ export class PanelController<K extends PanelKind> implements PanelSession, vscod
     private readonly extensionUri: vscode.Uri,
     private readonly actions: PanelActions,
   ) {
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'runboard.svg');
+    // A tab icon is an image, where currentColor is black: one drawn for light themes, one for dark ones.
+    panel.iconPath = { light: vscode.Uri.joinPath(extensionUri, 'media', 'panel-light.svg'), dark: vscode.Uri.joinPath(extensionUri, 'media', 'panel-dark.svg') };
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),

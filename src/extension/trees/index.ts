@@ -21,7 +21,8 @@ export interface RegisteredTrees {
 export function registerTrees(context: vscode.ExtensionContext, services: Services): RegisteredTrees {
   const experiments = new ExperimentsTree(services, context.workspaceState);
   const models = new ModelsTree(services);
-  const experimentsView = vscode.window.createTreeView('runboard.experiments', { treeDataProvider: experiments, showCollapseAll: true });
+  // Several runs can be selected (Ctrl/Shift+click): Compare Runs and Open Metric Charts take them all.
+  const experimentsView = vscode.window.createTreeView('runboard.experiments', { treeDataProvider: experiments, showCollapseAll: true, canSelectMany: true });
   const modelsView = vscode.window.createTreeView('runboard.models', { treeDataProvider: models, showCollapseAll: true });
   experiments.attach(experimentsView);
   models.attach(modelsView);

@@ -19,25 +19,20 @@ import {
   type SqlFragment,
   type ViewType,
 } from './sql';
-import { keyTable, NULLABLE_STRING_COMPARATORS, NUMERIC_COMPARATORS, STRING_COMPARATORS, type SearchVocabulary } from './vocabulary';
+import { attributeEntity, NULLABLE_STRING_COMPARATORS, NUMERIC_COMPARATORS, STRING_COMPARATORS, type SearchVocabulary } from './vocabulary';
 
 const timestampAttribute = { valueType: 'integer', comparators: NUMERIC_COMPARATORS, orderable: true } as const;
 
 export const EXPERIMENT_SEARCH_VOCABULARY: SearchVocabulary = {
   bareKeyEntity: 'attribute',
   entities: [
-    {
-      entity: 'attribute',
-      label: 'attribute',
-      prefixes: ['attribute', 'attributes'],
-      keys: keyTable([
-        { key: 'name', rule: { valueType: 'string', comparators: STRING_COMPARATORS, orderable: true } },
-        // Ids are quoted strings in filters (MLflow ids are strings on the wire) and compared as integers.
-        { key: 'experiment_id', rule: { valueType: 'string', comparators: ['=', '!=', 'IN', 'NOT IN'], orderable: true } },
-        { key: 'creation_time', rule: timestampAttribute },
-        { key: 'last_update_time', rule: timestampAttribute },
-      ]),
-    },
+    attributeEntity(['attribute', 'attributes'], [
+      { key: 'name', rule: { valueType: 'string', comparators: STRING_COMPARATORS, orderable: true } },
+      // Ids are quoted strings in filters (MLflow ids are strings on the wire) and compared as integers.
+      { key: 'experiment_id', rule: { valueType: 'string', comparators: ['=', '!=', 'IN', 'NOT IN'], orderable: true } },
+      { key: 'creation_time', rule: timestampAttribute },
+      { key: 'last_update_time', rule: timestampAttribute },
+    ]),
     {
       entity: 'tag',
       label: 'tag',

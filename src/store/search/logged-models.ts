@@ -7,7 +7,7 @@ import type { SqlValue } from '../driver';
 import { invalidParameter } from '../errors';
 import { parseFilter, type Clause } from './filter';
 import { fragment, integerListPredicate, joinFragments, limitOffset, numericPredicate, stringPredicate, type SqlFragment } from './sql';
-import { keyTable, LIST_STRING_COMPARATORS, NUMERIC_COMPARATORS, type SearchVocabulary } from './vocabulary';
+import { attributeEntity, LIST_STRING_COMPARATORS, NUMERIC_COMPARATORS, type SearchVocabulary } from './vocabulary';
 
 const stringKey = { valueType: 'string', comparators: LIST_STRING_COMPARATORS, orderable: true } as const;
 const numericKey = { valueType: 'number', comparators: NUMERIC_COMPARATORS, orderable: true } as const;
@@ -18,20 +18,15 @@ export const LOGGED_MODEL_SEARCH_VOCABULARY: SearchVocabulary = {
     { entity: 'metric', label: 'metric', prefixes: ['metrics'], anyKey: numericKey },
     { entity: 'param', label: 'parameter', prefixes: ['params'], anyKey: stringKey },
     { entity: 'tag', label: 'tag', prefixes: ['tags'], anyKey: stringKey },
-    {
-      entity: 'attribute',
-      label: 'attribute',
-      prefixes: ['attributes'],
-      keys: keyTable([
-        { key: 'name', rule: stringKey },
-        { key: 'model_id', rule: stringKey },
-        { key: 'model_type', rule: stringKey },
-        { key: 'status', rule: stringKey },
-        { key: 'source_run_id', rule: stringKey },
-        { key: 'creation_timestamp', aliases: ['creation_time'], rule: numericKey },
-        { key: 'last_updated_timestamp', aliases: ['last_updated_time'], rule: numericKey },
-      ]),
-    },
+    attributeEntity(['attributes'], [
+      { key: 'name', rule: stringKey },
+      { key: 'model_id', rule: stringKey },
+      { key: 'model_type', rule: stringKey },
+      { key: 'status', rule: stringKey },
+      { key: 'source_run_id', rule: stringKey },
+      { key: 'creation_timestamp', aliases: ['creation_time'], rule: numericKey },
+      { key: 'last_updated_timestamp', aliases: ['last_updated_time'], rule: numericKey },
+    ]),
   ],
 };
 

@@ -17,7 +17,7 @@ import type { SqlValue } from '../driver';
 import { invalidParameter } from '../errors';
 import { parseFilter, parseOrderByList, type Clause, type OrderTerm } from './filter';
 import { fragment, joinFragments, limitOffset, numericPredicate, stringPredicate, type SqlFragment } from './sql';
-import { keyTable, LIST_STRING_COMPARATORS, NUMERIC_COMPARATORS, STRING_COMPARATORS, type SearchVocabulary } from './vocabulary';
+import { attributeEntity, LIST_STRING_COMPARATORS, NUMERIC_COMPARATORS, STRING_COMPARATORS, type SearchVocabulary } from './vocabulary';
 
 export const PROMPT_TAG = 'mlflow.prompt.is_prompt';
 /** The stage of a soft-deleted version: invisible to every read. */
@@ -30,40 +30,30 @@ const tagEntity = { entity: 'tag', label: 'tag', prefixes: ['tag', 'tags'], anyK
 
 export const REGISTERED_MODEL_FILTER_VOCABULARY: SearchVocabulary = {
   bareKeyEntity: 'attribute',
-  entities: [{ entity: 'attribute', label: 'attribute', prefixes: ['attribute'], keys: keyTable([{ key: 'name', rule: listString }]) }, tagEntity],
+  entities: [attributeEntity(['attribute'], [{ key: 'name', rule: listString }]), tagEntity],
 };
 
 export const REGISTERED_MODEL_ORDER_VOCABULARY: SearchVocabulary = {
   bareKeyEntity: 'attribute',
   entities: [
-    {
-      entity: 'attribute',
-      label: 'attribute',
-      prefixes: ['attribute'],
-      keys: keyTable([
-        { key: 'name', rule: orderOnly },
-        // MLflow sorts both spellings by the last-updated time.
-        { key: 'last_updated_timestamp', aliases: ['timestamp'], rule: orderOnly },
-        { key: 'creation_timestamp', rule: orderOnly },
-      ]),
-    },
+    attributeEntity(['attribute'], [
+      { key: 'name', rule: orderOnly },
+      // MLflow sorts both spellings by the last-updated time.
+      { key: 'last_updated_timestamp', aliases: ['timestamp'], rule: orderOnly },
+      { key: 'creation_timestamp', rule: orderOnly },
+    ]),
   ],
 };
 
 export const MODEL_VERSION_FILTER_VOCABULARY: SearchVocabulary = {
   bareKeyEntity: 'attribute',
   entities: [
-    {
-      entity: 'attribute',
-      label: 'attribute',
-      prefixes: ['attribute'],
-      keys: keyTable([
-        { key: 'name', rule: listString },
-        { key: 'run_id', rule: listString },
-        { key: 'source_path', rule: plainString },
-        { key: 'version_number', rule: { valueType: 'integer', comparators: NUMERIC_COMPARATORS, orderable: false } },
-      ]),
-    },
+    attributeEntity(['attribute'], [
+      { key: 'name', rule: listString },
+      { key: 'run_id', rule: listString },
+      { key: 'source_path', rule: plainString },
+      { key: 'version_number', rule: { valueType: 'integer', comparators: NUMERIC_COMPARATORS, orderable: false } },
+    ]),
     tagEntity,
   ],
 };
@@ -71,17 +61,12 @@ export const MODEL_VERSION_FILTER_VOCABULARY: SearchVocabulary = {
 export const MODEL_VERSION_ORDER_VOCABULARY: SearchVocabulary = {
   bareKeyEntity: 'attribute',
   entities: [
-    {
-      entity: 'attribute',
-      label: 'attribute',
-      prefixes: ['attribute'],
-      keys: keyTable([
-        { key: 'name', rule: orderOnly },
-        { key: 'version_number', rule: orderOnly },
-        { key: 'creation_timestamp', rule: orderOnly },
-        { key: 'last_updated_timestamp', rule: orderOnly },
-      ]),
-    },
+    attributeEntity(['attribute'], [
+      { key: 'name', rule: orderOnly },
+      { key: 'version_number', rule: orderOnly },
+      { key: 'creation_timestamp', rule: orderOnly },
+      { key: 'last_updated_timestamp', rule: orderOnly },
+    ]),
   ],
 };
 

@@ -21,6 +21,7 @@ import {
   type ViewType,
 } from './sql';
 import {
+  attributeEntity,
   keyTable,
   LIST_STRING_COMPARATORS,
   NULLABLE_STRING_COMPARATORS,
@@ -48,21 +49,16 @@ export const RUN_SEARCH_VOCABULARY: SearchVocabulary = {
     },
     { entity: 'param', label: 'parameter', prefixes: ['param', 'params', 'parameter', 'parameters'], anyKey: keyValueEntity },
     { entity: 'tag', label: 'tag', prefixes: ['tag', 'tags'], anyKey: keyValueEntity },
-    {
-      entity: 'attribute',
-      label: 'attribute',
-      prefixes: ['attribute', 'attributes', 'attr', 'run'],
-      keys: keyTable([
-        // IN / NOT IN are for run_id only, as in MLflow.
-        { key: 'run_id', rule: { ...stringAttribute, comparators: LIST_STRING_COMPARATORS } },
-        { key: 'run_name', aliases: ['run name', 'Run name', 'Run Name'], rule: stringAttribute },
-        { key: 'user_id', rule: stringAttribute },
-        { key: 'status', rule: stringAttribute },
-        { key: 'artifact_uri', rule: stringAttribute },
-        { key: 'start_time', aliases: ['created', 'Created'], rule: numericAttribute },
-        { key: 'end_time', rule: numericAttribute },
-      ]),
-    },
+    attributeEntity(['attribute', 'attributes', 'attr', 'run'], [
+      // IN / NOT IN are for run_id only, as in MLflow.
+      { key: 'run_id', rule: { ...stringAttribute, comparators: LIST_STRING_COMPARATORS } },
+      { key: 'run_name', aliases: ['run name', 'Run name', 'Run Name'], rule: stringAttribute },
+      { key: 'user_id', rule: stringAttribute },
+      { key: 'status', rule: stringAttribute },
+      { key: 'artifact_uri', rule: stringAttribute },
+      { key: 'start_time', aliases: ['created', 'Created'], rule: numericAttribute },
+      { key: 'end_time', rule: numericAttribute },
+    ]),
     {
       entity: 'dataset',
       label: 'dataset',

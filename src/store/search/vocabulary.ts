@@ -56,3 +56,8 @@ export function keyTable(entries: readonly { key: string; aliases?: readonly str
   }
   return table;
 }
+
+/** The attribute entity every search has: its fixed keys under the prefixes that endpoint accepts. */
+export function attributeEntity(prefixes: readonly string[], keys: Parameters<typeof keyTable>[0]): EntityRule {
+  return { entity: 'attribute', label: 'attribute', prefixes, keys: keyTable(keys) };
+}

@@ -69,7 +69,11 @@ const AXIS_TITLES: Record<XAxisMode, string> = { step: 'Step', wall: 'Wall time'
 
 export class MetricChart {
   readonly element: HTMLElement;
-  /** The canvas container: data-series-count, data-rendered, data-point-count, data-render-ms... */
+  /**
+   * The canvas container, with what tests and benchmarks read: data-series-count (runs or groups drawn),
+   * data-dataset-count, data-rendered, data-render-count, data-x-axis, data-x-min/-max, data-smoothing,
+   * data-point-count, data-render-ms, and the theme colours the chart was built with.
+   */
   readonly container: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly overlay: HTMLElement;
@@ -174,7 +178,14 @@ export class MetricChart {
     const elapsed = performance.now() - started;
     const data = this.container.dataset;
     data.seriesCount = String(seriesCount);
+    // Curves drawn: a series plus its faded raw curve when smoothed, three per group (band edges, mean).
+    data.datasetCount = String(datasets.length);
     data.pointCount = String(pointCount);
+    const extent = xExtent(datasets as { data: Point[] }[]);
+    data.xMin = String(extent.min);
+    data.xMax = String(extent.max);
+    // Counts draws with data, so a test sees that a change of settings drew again.
+    data.renderCount = String(Number(data.renderCount ?? 0) + 1);
     data.renderMs = elapsed.toFixed(1);
     data.drawnAt = performance.now().toFixed(1);
     data.xAxis = settings.xAxis;
@@ -335,6 +346,10 @@ export class MetricChart {
     this.chartMode = { xAxis: settings.xAxis, logScale: settings.logScale };
     const chart = new Chart(this.canvas, this.config(settings));
     this.chart = chart;
+    // The colours this chart was built with (a theme switch rebuilds it): what tests check against the theme.
+    const t = theme();
+    const colors = axisColors(t);
+    Object.assign(this.container.dataset, { themeKind: t.kind, textColor: colors.ticks.color, gridColor: colors.grid.color, background: t.background });
     const zoom = this.host.zoom(this.key);
     // Applied through the plugin so that "reset zoom" returns to the full range, not to this one.
     if (zoom) chart.zoomScale('x', zoom, 'none');
@@ -374,10 +389,14 @@ export class MetricChart {
               ...colors.ticks,
               maxRotation: 0,
               autoSkipPadding: 24,
-              callback(value) {
+              // Steps are whole numbers: a metric logged once (at step 0) must not get an axis of -0.8, -0.6...
+              ...(xAxis === 'step' ? { precision: 0 } : {}),
+              callback(value, _index, ticks) {
                 const v = Number(value);
-                if (xAxis === 'wall') return formatWallTime(v, this.max - this.min);
-                if (xAxis === 'relative') return formatClock(v);
+                // Tick spacing decides the precision: close points must not all read the same second.
+                const step = ticks.length > 1 ? Math.abs(ticks[1]!.value - ticks[0]!.value) : undefined;
+                if (xAxis === 'wall') return formatWallTime(v, this.max - this.min, step);
+                if (xAxis === 'relative') return formatClock(v, step);
                 return formatNumber(v);
               },
             },
@@ -466,4 +485,16 @@ export class MetricChart {
       button.removeAttribute('disabled');
     }
   }
+}
+
+/** The smallest and largest x drawn (points of every dataset are in x order); NaN when nothing is drawn. */
+function xExtent(datasets: readonly { data: readonly Point[] }[]): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const { data } of datasets) {
+    if (data.length === 0) continue;
+    min = Math.min(min, data[0]!.x);
+    max = Math.max(max, data[data.length - 1]!.x);
+  }
+  return min <= max ? { min, max } : { min: NaN, max: NaN };
 }

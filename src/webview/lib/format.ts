@@ -42,12 +42,21 @@ export function formatDuration(ms: number): string {
   return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
 }
 
-/** Axis label of relative time in seconds: `45s`, `12:05`, `3:02:10`. */
-export function formatClock(seconds: number): string {
+/** Decimals that tell apart ticks `step` apart (0.005 → 3), at least `min`, at most 6. */
+function decimalsFor(step: number | undefined, min: number): number {
+  if (step === undefined || !(step > 0) || step >= 1) return min;
+  return Math.min(6, Math.max(min, Math.ceil(-Math.log10(step) - 1e-9)));
+}
+
+/**
+ * Axis label of relative time in seconds: `45s`, `12:05`, `3:02:10`. `step` (seconds between ticks) adds
+ * the decimals sub-second ticks need: points logged within a second would otherwise all read `0s`.
+ */
+export function formatClock(seconds: number, step?: number): string {
   if (!Number.isFinite(seconds)) return '';
   const sign = seconds < 0 ? '-' : '';
   let s = Math.abs(seconds);
-  if (s < 60) return `${sign}${Number.parseFloat(s.toFixed(s < 10 ? 1 : 0))}s`;
+  if (s < 60) return `${sign}${Number.parseFloat(s.toFixed(decimalsFor(step, s < 10 ? 1 : 0)))}s`;
   s = Math.round(s);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -56,12 +65,17 @@ export function formatClock(seconds: number): string {
   return h > 0 ? `${sign}${h}:${pad(m)}:${pad(sec)}` : `${sign}${m}:${pad(sec)}`;
 }
 
-/** Axis label of wall time: the time of day, with the date when the span covers days. */
-export function formatWallTime(ms: number, spanMs: number): string {
+/**
+ * Axis label of wall time: the time of day, with the date when the span covers days and milliseconds when
+ * ticks are less than a second apart (`stepMs`).
+ */
+export function formatWallTime(ms: number, spanMs: number, stepMs?: number): string {
   if (!Number.isFinite(ms)) return '';
   const date = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
-  const time = spanMs < 120_000 ? `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` : `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const decimals = Math.min(3, decimalsFor(stepMs === undefined ? undefined : stepMs / 1000, 0));
+  const fraction = decimals > 0 ? `.${String(date.getMilliseconds()).padStart(3, '0').slice(0, decimals)}` : '';
+  const time = spanMs < 120_000 ? `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${fraction}` : `${pad(date.getHours())}:${pad(date.getMinutes())}`;
   return spanMs >= 86_400_000 ? `${date.getMonth() + 1}/${date.getDate()} ${time}` : time;
 }
 

@@ -168,7 +168,7 @@ export class CompareApp extends PanelApp<'compare'> {
     return h(
       'table',
       { class: 'data-table compare transposed' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Run'), table.rows.map((row) => h('th', { scope: 'col', class: row.differs ? 'differs' : undefined, title: label(row) }, label(row))))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Run'), table.rows.map((row) => h('th', { scope: 'col', class: [row.differs ? 'differs' : '', row.section === 'metric' ? 'num' : ''].join(' ').trim() || undefined, title: label(row) }, label(row))))),
       h(
         'tbody',
         {},

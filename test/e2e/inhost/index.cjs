@@ -5,7 +5,7 @@
 'use strict';
 // CommonJS on purpose: the extension host require()s the tests module. (The repo's eslint config gives node
 // globals to .js/.mjs only.)
-/* global require, module, process, setTimeout */
+/* global require, module, process */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const vscode = require('vscode');
 const assert = require('node:assert/strict');
@@ -13,16 +13,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const EXTENSION_ID = 'runboard.runboard';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function poll(fn, what, timeout = 30000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const { poll } = require('./poll.cjs');
 
 const tests = {
   async 'the extension is present and activates'() {
@@ -63,7 +54,8 @@ const tests = {
 
 async function run() {
   const results = [];
-  const all = { ...tests, ...require('./commands.cjs').tests, ...require('./remote.cjs').tests };
+  // The language tests first: they check that no language server runs before a Python document opens.
+  const all = { ...tests, ...require('./language.cjs').tests, ...require('./commands.cjs').tests, ...require('./remote.cjs').tests };
   for (const [name, fn] of Object.entries(all)) {
     const t0 = Date.now();
     try {

@@ -2,7 +2,7 @@
 // `runboard serve` child process with a token, the prompts answered by stubs; live changes through polling;
 // the server lost and back; Use Local Store. Run after commands.cjs (they end on the local store).
 'use strict';
-/* global require, module, setTimeout, process, URL, fetch */
+/* global require, module, process, URL, fetch */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const vscode = require('vscode');
 const assert = require('node:assert/strict');
@@ -13,17 +13,7 @@ const path = require('node:path');
 
 const EXTENSION_ID = 'runboard.runboard';
 const TOKEN = 'inhost-remote-token-0123456789';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function poll(fn, what, timeout = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const { poll, sleep } = require('./poll.cjs');
 
 async function api() {
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
