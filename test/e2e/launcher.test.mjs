@@ -14,19 +14,6 @@ const workspace = h.makeWorkspace();
 for (const name of ['slow.py', 'register_iris.py']) fs.copyFileSync(path.join(FIXTURES, name), path.join(workspace, name));
 const wb = h.useWorkbench({ name: 'launcher', workspace, settings: { 'runboard.python': PYTHON } });
 
-async function openFile(page, name) {
-  const tab = h.editorTab(page, name);
-  if (await tab.count()) return tab.first().click();
-  await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } }).catch(() => {});
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 15000 });
-  await input.fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 15000 });
-  await page.keyboard.press('Enter');
-  await h.editorTab(page, name).waitFor({ state: 'visible', timeout: 30000 });
-}
-
 /** Expands a tree row (a click on an expanded row would collapse it). */
 async function expand(row) {
   await row.waitFor({ state: 'visible', timeout: 30000 });
@@ -36,7 +23,7 @@ async function expand(row) {
 wb.test('Run Python File with Runboard: the run appears finished, with its output log artifact', async ({ page }) => {
   await h.openViewContainer(page, 'Runboard');
   await h.treeItem(page, 'Default', { view: 'Experiments' }).waitFor({ state: 'visible', timeout: 60000 });
-  await openFile(page, 'train_manual.py');
+  await h.openFile(page, 'train_manual.py');
   await h.runCommand(page, 'Runboard: Run Python File with Runboard', { closes: false });
   // First launch of this script: the experiment pick, where one Enter takes the suggested experiment.
   const pick = page.locator('.quick-input-widget', { hasText: 'experiment for train_manual.py' });
@@ -65,14 +52,14 @@ wb.test('Run Python File with Runboard: the run appears finished, with its outpu
 });
 
 wb.test('a second run of the same script reuses its experiment without asking', async ({ page }) => {
-  await openFile(page, 'train_manual.py');
+  await h.openFile(page, 'train_manual.py');
   await h.runCommand(page, 'Runboard: Run Python File with Runboard');
   await h.waitForTerminalText(page, /Runboard: exit code 0 → FINISHED/, { timeout: 180000 });
   await h.expectPoll(async () => (await h.treeItem(page, 'manual-logging', { view: 'Experiments' }).count()) >= 2, { timeout: 30000, what: 'two manual-logging runs in the tree' });
 });
 
 wb.test('Run Python File with Arguments...: arguments and environment are asked, remembered and used by the next plain run', async ({ page }) => {
-  await openFile(page, 'train_manual.py');
+  await h.openFile(page, 'train_manual.py');
   await h.runCommand(page, 'Runboard: Run Python File with Arguments...', { closes: false });
   await h.answerInputBox(page, '--note "hello world"', { prompt: 'Command-line arguments' });
   await h.answerInputBox(page, 'SEED=3', { prompt: 'Extra environment variables' });
@@ -87,7 +74,7 @@ wb.test('Run Python File with Arguments...: arguments and environment are asked,
 });
 
 wb.test('Terminate Task stops a running script and its run shows as killed', async ({ page }) => {
-  await openFile(page, 'slow.py');
+  await h.openFile(page, 'slow.py');
   await h.runCommand(page, 'Runboard: Run Python File with Runboard', { closes: false });
   await page.locator('.quick-input-widget', { hasText: 'experiment for slow.py' }).waitFor({ state: 'visible', timeout: 15000 });
   await page.keyboard.press('Enter');
@@ -154,7 +141,7 @@ wb.test('Predict with Model... on a version row: a table of predictions, saved b
 }, { timeout: 600000 });
 
 wb.test('Debug with Runboard without the Python Debugger extension says what to install', async ({ page }) => {
-  await openFile(page, 'train_manual.py');
+  await h.openFile(page, 'train_manual.py');
   await h.runCommand(page, 'Runboard: Debug Python File with Runboard');
   const toast = h.notification(page, 'needs the Python Debugger extension (ms-python.debugpy)');
   await toast.waitFor({ state: 'visible', timeout: 30000 });
