@@ -375,9 +375,11 @@ export class MlflowClient {
     return (await this.get<{ files?: FileInfo[] }>(ROUTES.artifacts.proxy, { path: storagePath })).files ?? [];
   }
 
+  /** Stores `bytes` at a path under an `mlflow-artifacts:/` root (what the Python client's proxied upload does). */
   async uploadProxiedArtifact(storagePath: string, bytes: Uint8Array): Promise<void> {
     const encoded = storagePath.split('/').map(encodeURIComponent).join('/');
-    await this.send('PUT', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`, bytes);
+    const response = await this.send('PUT', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`, bytes);
+    await response.arrayBuffer();
   }
 
   /** One directory level of a logged model's artifacts (mlflow server's route for roots it reads itself). */
@@ -390,6 +392,11 @@ export class MlflowClient {
   async downloadLoggedModelArtifact(modelId: string, path: string): Promise<Uint8Array> {
     const route = `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files?${new URLSearchParams({ artifact_file_path: path })}`;
     return new Uint8Array(await (await this.send('GET', route)).arrayBuffer());
+  }
+
+  /** Where a model version's files are: its logged model's (or run's) artifact location. */
+  async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
+    return (await this.get<{ artifact_uri: string }>(ROUTES.modelVersions.downloadUri, { name, version })).artifact_uri;
   }
 
   // ------------------------------------------------------------ transport

@@ -24,6 +24,7 @@ import { registerTrees, type RegisteredTrees } from './trees';
 import { registerPanels } from './panels';
 import { registerPythonLanguage, type PythonLanguageFeatures } from './python/language-client';
 import { MlflowStoreOpener } from './stores/store-opener';
+import { registerLaunchCommands } from './launch-ui';
 
 /** How long change events are gathered before views refresh: a training loop logs many times a second. */
 const REFRESH_DEBOUNCE_MS = 400;
@@ -76,6 +77,7 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
       checkBackend: () => void this.remoteBackend?.pollNow(),
     });
     this.disposables.push(this.stores);
+    this.disposables.push(registerLaunchCommands(context, this));
   }
 
   get client(): MlflowClient | undefined {
