@@ -5,13 +5,13 @@
 import type { MlflowClient, Run } from '../../client/mlflow-client';
 import type {
   ArtifactsListing,
-  ChartsArgs,
   ChartsData,
-  CompareArgs,
   CompareData,
   DetailsArgs,
   DetailsData,
   HostMessage,
+  PanelArgsMap,
+  PanelDataMap,
   SweepArgs,
   SweepData,
   WebviewMessage,
@@ -141,27 +141,27 @@ export class DetailsProvider implements PanelProvider<'details'> {
   }
 }
 
-// ------------------------------------------------------------ metric charts
+// ------------------------------------------------------------ charts and compare
 
-export class ChartsProvider implements PanelProvider<'charts'> {
-  readonly kind = 'charts';
+/**
+ * Charts and compare panels show the same thing of a fixed set of runs (their records and metric keys) and
+ * keep the curves they draw live; they differ only in kind and title.
+ */
+abstract class RunSetProvider<K extends 'charts' | 'compare'> implements PanelProvider<K> {
+  abstract readonly kind: K;
   private readonly live: LiveSeries;
 
   constructor(
-    readonly args: ChartsArgs,
+    readonly args: PanelArgsMap[K],
     session: PanelSession,
     private readonly names: ExperimentNames,
   ) {
     this.live = new LiveSeries((message) => session.post(message));
   }
 
-  title(data: ChartsData | undefined): string {
-    if (!data) return 'Metric Charts';
-    const only = data.runs.length === 1 ? data.runs[0] : undefined;
-    return only ? `Charts ${runLabel(only.name, only.runId)}` : `Charts of ${data.runs.length} runs`;
-  }
+  abstract title(data: PanelDataMap[K] | undefined): string;
 
-  async load(client: MlflowClient): Promise<ChartsData> {
+  async load(client: MlflowClient): Promise<ChartsData & CompareData> {
     const { runs, missing } = await getRuns(client, this.args.runIds);
     const records = await Promise.all(runs.map(async (run) => runRecord(run, await this.names.of(client, run.info.experiment_id))));
     return { runs: records, metricKeys: metricKeysOf(runs), missing };
@@ -189,49 +189,21 @@ export class ChartsProvider implements PanelProvider<'charts'> {
   }
 }
 
-// ------------------------------------------------------------ compare
+export class ChartsProvider extends RunSetProvider<'charts'> {
+  readonly kind = 'charts';
 
-export class CompareProvider implements PanelProvider<'compare'> {
-  readonly kind = 'compare';
-  private readonly live: LiveSeries;
-
-  constructor(
-    readonly args: CompareArgs,
-    session: PanelSession,
-    private readonly names: ExperimentNames,
-  ) {
-    this.live = new LiveSeries((message) => session.post(message));
+  title(data: ChartsData | undefined): string {
+    if (!data) return 'Metric Charts';
+    const only = data.runs.length === 1 ? data.runs[0] : undefined;
+    return only ? `Charts ${runLabel(only.name, only.runId)}` : `Charts of ${data.runs.length} runs`;
   }
+}
+
+export class CompareProvider extends RunSetProvider<'compare'> {
+  readonly kind = 'compare';
 
   title(data: CompareData | undefined): string {
     return `Compare ${data?.runs.length ?? this.args.runIds.length} Runs`;
-  }
-
-  async load(client: MlflowClient): Promise<CompareData> {
-    const { runs, missing } = await getRuns(client, this.args.runIds);
-    const records = await Promise.all(runs.map(async (run) => runRecord(run, await this.names.of(client, run.info.experiment_id))));
-    return { runs: records, metricKeys: metricKeysOf(runs), missing };
-  }
-
-  affectedBy(change: DataChange): boolean {
-    return concerns(change, this.args.runIds);
-  }
-
-  async afterChange(change: DataChange, client: MlflowClient): Promise<void> {
-    const runIds = change.kind === 'run' && change.id !== undefined ? [change.id] : [...this.live.heldRuns()];
-    for (const runId of runIds) await this.live.runChanged(client, runId);
-  }
-
-  async handle(message: WebviewMessage, client: MlflowClient): Promise<HostMessage | undefined> {
-    return message.type === 'requestSeries' ? this.live.request(client, message) : undefined;
-  }
-
-  onWebviewReset(): void {
-    this.live.reset();
-  }
-
-  onClientChanged(): void {
-    this.live.reset();
   }
 }
 

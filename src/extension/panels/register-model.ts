@@ -8,7 +8,7 @@ import { tagOf } from './data';
 /** Top-level artifact folders probed for an MLmodel file. */
 const MAX_FOLDERS_PROBED = 20;
 
-interface ModelCandidate extends vscode.QuickPickItem {
+export interface ModelCandidate extends vscode.QuickPickItem {
   source: string;
   modelId?: string;
   suggestedName: string;
@@ -17,8 +17,18 @@ interface ModelCandidate extends vscode.QuickPickItem {
 /** Thrown when the user cancels: the flow ends quietly. */
 export class Cancelled extends Error {}
 
+/**
+ * The source of a model version for an artifact folder, as the MLflow client sends it: the folder's
+ * underlying artifact URI (`mlflow-artifacts:/1/<run>/artifacts/model`), or `runs:/` when the root is not
+ * one the server proxies.
+ */
+export function folderSource(run: Run, path: string): string {
+  const root = (run.info.artifact_uri ?? '').replace(/\/+$/, '');
+  return root && proxiedStoragePath(root) !== undefined ? [root, path].filter(Boolean).join('/') : runsUri(run.info.run_id, path);
+}
+
 /** What a run logged that can become a model version: logged models (MLflow 3) and MLmodel folders. */
-async function modelsOfRun(services: Services, client: MlflowClient, run: Run): Promise<ModelCandidate[]> {
+export async function modelsOfRun(services: Services, client: MlflowClient, run: Run): Promise<ModelCandidate[]> {
   const runId = run.info.run_id;
   const candidates = new Map<string, ModelCandidate>();
   try {
@@ -45,17 +55,16 @@ async function modelsOfRun(services: Services, client: MlflowClient, run: Run): 
   } catch (error) {
     services.log.debug(`Runboard: could not list artifacts of run ${runId}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const root = (run.info.artifact_uri ?? '').replace(/\/+$/, '');
   for (const path of folders) {
-    // The source as the MLflow client sends it: the folder's artifact URI when the server proxies it.
-    const source = root && proxiedStoragePath(root) !== undefined ? [root, path].filter(Boolean).join('/') : runsUri(runId, path);
+    const source = folderSource(run, path);
     if (candidates.has(source)) continue;
     candidates.set(source, { label: `$(folder) ${path || '(artifact root)'}`, description: runsUri(runId, path), detail: 'Artifact folder with an MLmodel file', source, suggestedName: path ? baseName(path) : runLabel(run.info.run_name, runId) });
   }
   return [...candidates.values()];
 }
 
-async function pickModelName(client: MlflowClient, suggested: string, title: string): Promise<string | undefined> {
+/** A registered model name: pick an existing one or type a new one. */
+export async function pickModelName(client: MlflowClient, suggested: string, title: string): Promise<string | undefined> {
   let names: string[] = [];
   try {
     names = (await client.searchRegisteredModels({ maxResults: 500 })).items.map((m) => m.name).sort((a, b) => a.localeCompare(b));

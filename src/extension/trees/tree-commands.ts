@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import type { Stage } from '../../api/wire';
 import { MlflowApiError, type MlflowClient, type Run } from '../../client/mlflow-client';
-import { proxiedStoragePath } from '../artifact-paths';
 import { artifactUri } from '../artifact-fs';
 import type { Services } from '../services';
 import { ArtifactNode, ExperimentNode, LOAD_MORE_COMMAND, RunNode, type ExperimentsNode, type ExperimentsTree, type LoadMoreNode } from './experiments-tree';
-import { baseName, loggedModelArtifactPaths, modelAliasUri, modelStageUri, modelVersionUri, quoteFilterString, runLabel, runsUri, validateAlias, validateTagKey } from './format';
+import { baseName, modelAliasUri, modelStageUri, modelVersionUri, runLabel, runsUri, validateAlias, validateTagKey } from './format';
 import { ModelVersionNode, RegisteredModelNode, type ModelsNode, type ModelsTree } from './models-tree';
-import { errorMessage, isMissingEndpoint } from './tree-util';
+import { errorMessage } from './tree-util';
+import { folderSource, modelsOfRun, pickModelName, type ModelCandidate } from '../panels/register-model';
 
 export interface Trees {
   readonly experiments: ExperimentsTree;
@@ -17,7 +17,6 @@ export interface Trees {
 const NOTE_TAG = 'mlflow.note.content';
 const FILTER_CHECK_DELAY_MS = 300;
 /** Top-level artifact folders looked into for an MLmodel file when a run's models are searched. */
-const MAX_FOLDERS_PROBED = 20;
 
 /** Thrown to stop a command quietly (the user cancelled, or was already told why). */
 class Cancelled extends Error {}
@@ -312,105 +311,6 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
 
   // ------------------------------------------------------------ register a model
 
-  interface ModelCandidate extends vscode.QuickPickItem {
-    source: string;
-    modelId?: string;
-    suggestedName: string;
-  }
-
-  /**
-   * The source of a model version for an artifact folder, as the MLflow client sends it: the folder's
-   * underlying artifact URI (`mlflow-artifacts:/1/<run>/artifacts/model`), or `runs:/` when the root is
-   * not one the server proxies.
-   */
-  const folderSource = (run: Run, path: string): string => {
-    const root = (run.info.artifact_uri ?? '').replace(/\/+$/, '');
-    return root && proxiedStoragePath(root) !== undefined ? [root, path].filter(Boolean).join('/') : runsUri(run.info.run_id, path);
-  };
-
-  /** What a run logged that can become a model version: logged models (MLflow 3) and MLmodel folders. */
-  const modelsOfRun = async (c: MlflowClient, run: Run): Promise<ModelCandidate[]> => {
-    const runId = run.info.run_id;
-    const candidates = new Map<string, ModelCandidate>();
-    try {
-      const logged = await c.searchLoggedModels([run.info.experiment_id], `source_run_id = ${quoteFilterString(runId)}`);
-      for (const { info } of logged) {
-        if (info.source_run_id !== undefined && info.source_run_id !== runId) continue;
-        candidates.set(`models:/${info.model_id}`, {
-          label: `$(package) ${info.name}`,
-          description: info.model_id,
-          detail: 'Logged model',
-          source: `models:/${info.model_id}`,
-          modelId: info.model_id,
-          suggestedName: info.name,
-        });
-      }
-    } catch (error) {
-      services.log.debug(`Runboard: no logged models for run ${runId}: ${errorMessage(error)}`);
-    }
-    const folders = new Set(loggedModelArtifactPaths(run.data.tags.find((tag) => tag.key === 'mlflow.log-model.history')?.value));
-    try {
-      const top = await c.listArtifacts(runId);
-      if (top.some((file) => !file.is_dir && baseName(file.path) === 'MLmodel')) folders.add('');
-      const probes = top.filter((file) => file.is_dir && !folders.has(file.path)).slice(0, MAX_FOLDERS_PROBED);
-      const found = await Promise.all(
-        probes.map(async (folder) => {
-          const files = await c.listArtifacts(runId, folder.path).catch(() => []);
-          return files.some((file) => !file.is_dir && baseName(file.path) === 'MLmodel') ? folder.path : undefined;
-        }),
-      );
-      for (const path of found) if (path !== undefined) folders.add(path.replace(/^\/+|\/+$/g, ''));
-    } catch (error) {
-      services.log.debug(`Runboard: could not list artifacts of run ${runId}: ${errorMessage(error)}`);
-    }
-    for (const path of folders) {
-      const source = folderSource(run, path);
-      if (candidates.has(source)) continue;
-      candidates.set(source, { label: `$(folder) ${path || '(artifact root)'}`, description: runsUri(runId, path), detail: 'Artifact folder with an MLmodel file', source, suggestedName: path ? baseName(path) : runName(run) });
-    }
-    return [...candidates.values()];
-  };
-
-  /** A registered model name: pick an existing one or type a new one. */
-  const pickModelName = async (c: MlflowClient, suggested: string): Promise<string | undefined> => {
-    let names = models.modelNames();
-    if (names.length === 0) {
-      try {
-        names = (await c.searchRegisteredModels({ maxResults: 500 })).items.map((m) => m.name).sort((a, b) => a.localeCompare(b));
-      } catch (error) {
-        if (!isMissingEndpoint(error)) services.log.debug(`Runboard: could not list registered models: ${errorMessage(error)}`);
-      }
-    }
-    return new Promise((resolve) => {
-      const pick = vscode.window.createQuickPick<vscode.QuickPickItem>();
-      pick.title = 'Register Model: model name';
-      pick.placeholder = 'Pick a registered model for a new version, or type a new model name';
-      pick.ignoreFocusOut = true;
-      const update = () => {
-        const typed = pick.value.trim();
-        const items: vscode.QuickPickItem[] = names.map((name) => ({ label: name, description: 'new version of this model' }));
-        if (typed !== '' && !names.includes(typed)) items.unshift({ label: typed, description: 'new registered model', alwaysShow: true });
-        pick.items = items;
-      };
-      let settled = false;
-      pick.onDidChangeValue(update);
-      pick.onDidAccept(() => {
-        const name = (pick.selectedItems[0]?.label ?? pick.value).trim();
-        if (name === '') return;
-        settled = true;
-        resolve(name);
-        pick.hide();
-      });
-      pick.onDidHide(() => {
-        if (!settled) resolve(undefined);
-        pick.dispose();
-      });
-      pick.value = suggested;
-      update();
-      pick.show();
-    });
-  };
-
   const registerModel = async (arg?: unknown) => {
     const c = client();
     const node = (arg ?? experiments.view?.selection[0]) as ExperimentsNode | undefined;
@@ -428,7 +328,7 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
       found = { label: node.file.path, source: folderSource(run, node.file.path), suggestedName: baseName(node.file.path) };
     } else {
       run = runRow(node).run;
-      const candidates = await vscode.window.withProgress({ location: { viewId: 'runboard.experiments' } }, () => modelsOfRun(c, run));
+      const candidates = await vscode.window.withProgress({ location: { viewId: 'runboard.experiments' } }, () => modelsOfRun(services, c, run));
       if (candidates.length === 0) {
         void vscode.window.showInformationMessage(
           `Runboard: run "${runName(run)}" has no logged model. Log one with mlflow.<flavor>.log_model(...), or register an artifact folder that holds an MLmodel file from its context menu.`,
@@ -442,7 +342,7 @@ export function registerTreeCommands(services: Services, trees: Trees): vscode.D
     }
     const candidate = found;
     if (!candidate) return;
-    const name = await pickModelName(c, candidate.suggestedName);
+    const name = await pickModelName(c, candidate.suggestedName, 'Register Model: model name');
     if (!name) return;
     const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Registering ${name}…` }, () =>
       c.registerModelVersion(name, candidate.source, run.info.run_id, candidate.modelId),
