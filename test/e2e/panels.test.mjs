@@ -259,10 +259,21 @@ async function screenshotPanels(page, themeKind) {
   }
 }
 
+/** Preferences: Color Theme, as a user picks one; waits until the workbench wears it. */
+async function pickColorTheme(page, label, workbenchClass) {
+  await h.runCommand(page, 'Preferences: Color Theme', { closes: false });
+  const name = page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) });
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ has: name }).first().click({ timeout: 15000 });
+  await h.expectPoll(async () => page.locator('.monaco-workbench').evaluate((el, cls) => el.classList.contains(cls), workbenchClass), { what: `the workbench in ${label}` });
+}
+
 wb.test('every panel is screenshotted in the dark and the light theme; a theme switch recolours the open charts to keep their text readable', async ({ page }) => {
   await h.contextMenu(page, experiments(page, 'cmp-c'), 'Open Run Details');
   await h.panelFrame(page, 'details', { heading: 'cmp-c' });
 
+  // The theme is chosen here rather than assumed: VS Code web may start in the browser's (light) colour scheme
+  // before the user's settings apply.
+  await pickColorTheme(page, 'Dark Modern', 'vs-dark');
   await screenshotPanels(page, 'dark');
   await h.editorTab(page, 'Charts of 2 runs').click();
   let frame = await h.panelFrame(page, 'charts', { heading: 'Metrics of 2 runs' });
@@ -270,8 +281,7 @@ wb.test('every panel is screenshotted in the dark and the light theme; a theme s
   const dark = await drawn(frame, 'loss', (d) => d.themeKind === 'dark');
 
   // A user switches the colour theme while the panels are open.
-  await h.runCommand(page, 'Preferences: Color Theme', { closes: false });
-  await h.pickQuickItem(page, 'Light Modern');
+  await pickColorTheme(page, 'Light Modern', 'vs');
   frame = await h.panelFrame(page, 'charts', { heading: 'Metrics of 2 runs' });
   await h.expectPoll(async () => frame.evaluate(() => document.body.classList.contains('vscode-light')), { what: 'VS Code marks the webview light' });
   const light = await drawn(frame, 'loss', (d) => d.themeKind === 'light' && d.renderCount > 0, 'the chart rebuilt in the light theme');
