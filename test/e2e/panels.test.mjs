@@ -202,7 +202,18 @@ wb.test('the sweep view of the hyperopt parent ranks its 12 trials by val_loss, 
   assert.match(await frame.locator('[data-testid=best-run]').innerText(), new RegExp(`^${ranked[0].info.run_name}$`));
   const order = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.runId));
   assert.deepEqual(order, ranked.map((run) => run.info.run_id), 'every trial in val_loss order');
+  // Parallel coordinates: a line per trial across the params that differ and the ranking metric last.
+  const parallel = frame.locator('[data-testid=sweep-parallel][data-rendered="true"]');
+  await parallel.waitFor({ state: 'attached', timeout: 30000 });
+  assert.equal(await parallel.getAttribute('data-series-count'), '12', 'one line per trial');
+  assert.ok(Number(await parallel.getAttribute('data-axis-count')) >= 2, 'at least one param axis and the metric axis');
   await page.locator('.part.editor').screenshot({ path: `${h.RESULTS_DIR}/panels-sweep.png` });
+  // Scatter: every trial is a point (a param against val_loss).
+  await frame.locator('[data-testid=tab-scatter]').click();
+  const scatter = frame.locator('[data-testid=sweep-scatter][data-rendered="true"]');
+  await scatter.waitFor({ state: 'visible', timeout: 30000 });
+  assert.equal(await scatter.getAttribute('data-point-count'), '12', 'one point per trial');
+  await frame.locator('[data-testid=tab-parallel]').click();
 });
 
 /** Relative luminance of a CSS colour (#rgb, #rrggbb[aa], rgb[a]()), per WCAG. */

@@ -227,19 +227,7 @@ export async function startMlflowServer({ name = 'mlflow', backendStoreUri, basi
   const launched = launch(mlflow, args, { env, logFile, cwd: dir });
   const startedInMs = await waitForHttp(`${url}/health`, { launched, logFile, what: `mlflow server (${name})` });
   const credentials = basicAuth ? { kind: 'basic', username: basicAuth.username, password: basicAuth.password } : { kind: 'none' };
-  return {
-    name,
-    url,
-    credentials,
-    env: trackingEnv(url, credentials),
-    startedInMs,
-    logFile,
-    dir,
-    async stop() {
-      await launched.stop();
-      if (!process.env.RUNBOARD_KEEP_TMP) fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return serverHandle({ name, url, credentials, startedInMs, logFile, dir, launched });
 }
 
 // ---------------------------------------------------------------- runboard serve
@@ -255,7 +243,11 @@ export async function startRunboardServe({ name = 'runboard' } = {}) {
   const logFile = path.join(dir, 'server.log');
   const launched = launch(process.execPath, [CLI, 'serve', '--store', store, '--host', '127.0.0.1', '--port', String(port), '--token', token], { env: process.env, logFile, cwd: dir });
   const startedInMs = await waitForHttp(`${url}/health`, { launched, logFile, what: 'runboard serve' });
-  const credentials = { kind: 'bearer', token };
+  return serverHandle({ name, url, credentials: { kind: 'bearer', token }, startedInMs, logFile, dir, launched });
+}
+
+/** What a test gets of a started server: where it is, how to log into it, and how to stop it (tmp dir removed). */
+function serverHandle({ name, url, credentials, startedInMs, logFile, dir, launched }) {
   return {
     name,
     url,

@@ -6,11 +6,11 @@
 import { Chart, type ChartConfiguration, type Plugin, type TooltipItem } from 'chart.js';
 import type { RunRecord } from '../protocol';
 import { mix, withAlpha } from '../lib/color';
-import { h } from '../lib/dom';
+import { RunChart } from './run-chart';
 import { formatNumber, runLabel } from '../lib/format';
 import { buildAxis, type Axis, type Dimension } from '../lib/parallel';
-import { onThemeChange, theme } from '../lib/theme';
-import { registerCharts, tooltipOptions, type DatasetMeta } from './setup';
+import { theme } from '../lib/theme';
+import { tooltipOptions, type DatasetMeta } from './setup';
 
 export interface ParallelOptions {
   runs: readonly RunRecord[];
@@ -29,23 +29,11 @@ interface Point {
   y: number;
 }
 
-export class ParallelChart {
-  readonly element: HTMLElement;
-  private readonly canvas: HTMLCanvasElement;
-  private chart: Chart<'line', Point[]> | undefined;
+export class ParallelChart extends RunChart<ParallelOptions> {
   private axes: Axis[] = [];
-  private readonly disposeTheme: () => void;
 
-  constructor(private options: ParallelOptions) {
-    registerCharts();
-    this.canvas = h('canvas', { role: 'img', 'aria-label': 'Parallel coordinates of the runs' });
-    this.element = h('div', { class: 'chart-canvas tall', data: { testid: options.testId ?? 'parallel-chart', rendered: 'false' } }, this.canvas);
-    this.disposeTheme = onThemeChange(() => this.render());
-  }
-
-  update(options: ParallelOptions): void {
-    this.options = options;
-    this.render();
+  constructor(options: ParallelOptions) {
+    super(options, 'Parallel coordinates of the runs', 'parallel-chart');
   }
 
   render(): void {
@@ -79,16 +67,6 @@ export class ParallelChart {
     this.element.dataset.seriesCount = String(datasets.length);
     this.element.dataset.axisCount = String(this.axes.length);
     this.canvas.setAttribute('aria-label', `Parallel coordinates of ${runs.length} runs over ${this.axes.map((a) => a.label).join(', ')}`);
-  }
-
-  destroy(): void {
-    this.disposeTheme();
-    this.chart?.destroy();
-    this.element.remove();
-  }
-
-  toBase64Image(): string | undefined {
-    return this.chart?.toBase64Image('image/png', 1);
   }
 
   private config(datasets: object[]): ChartConfiguration<'line', Point[]> {

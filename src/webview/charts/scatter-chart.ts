@@ -1,11 +1,11 @@
 /** A scatter of runs: a param or metric across, a metric up; categorical params on evenly spaced columns. */
 import { Chart, type ChartConfiguration, type TooltipItem } from 'chart.js';
 import type { RunRecord } from '../protocol';
-import { h } from '../lib/dom';
+import { RunChart } from './run-chart';
 import { formatNumber, runLabel } from '../lib/format';
 import { buildAxis, type Axis, type Dimension } from '../lib/parallel';
-import { onThemeChange, theme } from '../lib/theme';
-import { axisColors, registerCharts, tooltipOptions } from './setup';
+import { theme } from '../lib/theme';
+import { axisColors, tooltipOptions } from './setup';
 
 export interface ScatterOptions {
   runs: readonly RunRecord[];
@@ -26,22 +26,9 @@ interface Point {
   xLabel: string;
 }
 
-export class ScatterChart {
-  readonly element: HTMLElement;
-  private readonly canvas: HTMLCanvasElement;
-  private chart: Chart<'scatter', Point[]> | undefined;
-  private readonly disposeTheme: () => void;
-
-  constructor(private options: ScatterOptions) {
-    registerCharts();
-    this.canvas = h('canvas', { role: 'img', 'aria-label': 'Scatter plot of the runs' });
-    this.element = h('div', { class: 'chart-canvas tall', data: { testid: options.testId ?? 'scatter-chart', rendered: 'false' } }, this.canvas);
-    this.disposeTheme = onThemeChange(() => this.render());
-  }
-
-  update(options: ScatterOptions): void {
-    this.options = options;
-    this.render();
+export class ScatterChart extends RunChart<ScatterOptions> {
+  constructor(options: ScatterOptions) {
+    super(options, 'Scatter plot of the runs', 'scatter-chart');
   }
 
   render(): void {
@@ -75,16 +62,6 @@ export class ScatterChart {
     this.element.dataset.rendered = 'true';
     this.element.dataset.pointCount = String(points.length);
     this.canvas.setAttribute('aria-label', `Scatter of ${points.length} runs: ${yAxis.label} against ${xAxis.label}`);
-  }
-
-  destroy(): void {
-    this.disposeTheme();
-    this.chart?.destroy();
-    this.element.remove();
-  }
-
-  toBase64Image(): string | undefined {
-    return this.chart?.toBase64Image('image/png', 1);
   }
 
   private config(points: Point[], colors: string[], radius: number[], styles: string[], xAxis: Axis, yAxis: Axis): ChartConfiguration<'scatter', Point[]> {
