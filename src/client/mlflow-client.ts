@@ -331,8 +331,7 @@ export class MlflowClient {
   /** The bytes of a file under an `mlflow-artifacts:/` URI root, e.g. a run's artifact_uri plus a path. */
   async downloadProxiedArtifact(storagePath: string): Promise<Uint8Array> {
     const encoded = storagePath.split('/').map(encodeURIComponent).join('/');
-    const response = await this.send('GET', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`);
-    return new Uint8Array(await response.arrayBuffer());
+    return this.send('GET', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`);
   }
 
   // ------------------------------------------------------------ copying between servers (src/client/copy)
@@ -366,8 +365,7 @@ export class MlflowClient {
 
   /** A run's artifact file through the server's `/get-artifact` (any artifact root the server can read). */
   async downloadRunArtifact(runId: string, path: string): Promise<Uint8Array> {
-    const response = await this.send('GET', `/get-artifact?${new URLSearchParams({ run_uuid: runId, path })}`);
-    return new Uint8Array(await response.arrayBuffer());
+    return this.send('GET', `/get-artifact?${new URLSearchParams({ run_uuid: runId, path })}`);
   }
 
   /** One directory level under an `mlflow-artifacts:/` storage path (paths relative to it, as MLflow lists). */
@@ -378,8 +376,7 @@ export class MlflowClient {
   /** Stores `bytes` at a path under an `mlflow-artifacts:/` root (what the Python client's proxied upload does). */
   async uploadProxiedArtifact(storagePath: string, bytes: Uint8Array): Promise<void> {
     const encoded = storagePath.split('/').map(encodeURIComponent).join('/');
-    const response = await this.send('PUT', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`, bytes);
-    await response.arrayBuffer();
+    await this.send('PUT', `/api/2.0${ROUTES.artifacts.proxy}/${encoded}`, bytes);
   }
 
   /** One directory level of a logged model's artifacts (mlflow server's route for roots it reads itself). */
@@ -391,7 +388,7 @@ export class MlflowClient {
   /** A logged model's artifact file (mlflow server serves this route under /ajax-api only). */
   async downloadLoggedModelArtifact(modelId: string, path: string): Promise<Uint8Array> {
     const route = `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files?${new URLSearchParams({ artifact_file_path: path })}`;
-    return new Uint8Array(await (await this.send('GET', route)).arrayBuffer());
+    return this.send('GET', route);
   }
 
   /** Where a model version's files are: its logged model's (or run's) artifact location. */
@@ -407,20 +404,35 @@ export class MlflowClient {
       if (value === undefined) continue;
       for (const item of Array.isArray(value) ? value : [value]) search.append(key, item);
     }
-    const response = await this.send('GET', `/api/2.0${path}?${search}`);
-    return (await response.json()) as T;
+    return this.sendForJson<T>('GET', `/api/2.0${path}?${search}`);
   }
 
   async post<T = unknown>(path: string, body: Record<string, unknown>, method: 'POST' | 'PATCH' | 'DELETE' = 'POST'): Promise<T> {
-    const response = await this.send(method, `/api/2.0${path}`, JSON.stringify(body));
-    return (await response.json()) as T;
+    return this.sendForJson<T>(method, `/api/2.0${path}`, JSON.stringify(body));
   }
 
-  private async send(method: string, path: string, body?: string | Uint8Array): Promise<Response> {
+  private async sendForJson<T>(method: string, path: string, body?: string): Promise<T> {
+    const bytes = await this.send(method, path, body);
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes)) as T;
+    } catch {
+      const endpoint = path.replace(/\?.*$/, '');
+      throw new MlflowApiError('INVALID_RESPONSE', `The server at ${this.base} answered ${method} ${endpoint} with something that is not JSON: it is not an MLflow tracking server, or a proxy answered for it. Check the URL.`);
+    }
+  }
+
+  /** The whole answer's body: an answer cut off half way (the server died while sending) counts as unreachable. */
+  private async send(method: string, path: string, body?: string | Uint8Array): Promise<Uint8Array> {
     try {
       const response = await this.request(method, path, body);
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await response.arrayBuffer());
+      } catch (error) {
+        throw new MlflowApiError('UNREACHABLE', `The MLflow server at ${this.base} stopped answering half way (${String((error as Error).cause ?? error)}). Check that it is running.`);
+      }
       this.onOutcome?.({ method, path });
-      return response;
+      return bytes;
     } catch (error) {
       if (error instanceof MlflowApiError) this.onOutcome?.({ method, path, error });
       throw error;

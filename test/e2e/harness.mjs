@@ -299,12 +299,15 @@ export function useWorkbench(opts = {}) {
   const fileName = opts.name || 'e2e';
   const skip = skipReason();
   let session;
+  // `prepare` (e.g. making the workspace's files) runs in this same hook, before the workbench opens: node 20 runs
+  // a file's top-level before() hooks concurrently, so a separate hook would race the workbench.
   before(async () => {
     if (skip) return;
     clearResults(safeName(fileName));
+    if (opts.prepare) await opts.prepare();
     session = await openWorkbench({ ...opts, name: fileName });
     log(`${fileName}: workbench ready in ${session.timings.workbenchReadyMs} ms`);
-  });
+  }, { timeout: opts.prepareTimeout ?? Infinity });
   after(async () => {
     if (session) await session.close();
   });

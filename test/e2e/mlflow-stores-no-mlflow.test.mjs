@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before } from 'node:test';
+import { after } from 'node:test';
 import { makeStore } from '../stores/make-stores.mjs';
 import * as h from './harness.mjs';
 
@@ -15,21 +15,21 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-no-mlflow-'));
 const workspace = path.join(root, 'project');
 const bare = path.join(root, 'bare-venv', 'bin', 'python');
 
-before(
-  async () => {
-    if (h.skipReason()) return;
+after(() => {
+  if (!process.env.E2E_KEEP_TMP) fs.rmSync(root, { recursive: true, force: true });
+});
+
+const wb = h.useWorkbench({
+  name: 'mlflow-stores-no-mlflow',
+  workspace,
+  prepare: async () => {
     await makeStore('mlflow3-sqlite', workspace);
     execFileSync('python3', ['-m', 'venv', '--without-pip', path.dirname(path.dirname(bare))]);
     fs.mkdirSync(path.join(workspace, '.vscode'));
     fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'runboard.python': bare }));
   },
-  { timeout: 600_000 },
-);
-after(() => {
-  if (!process.env.E2E_KEEP_TMP) fs.rmSync(root, { recursive: true, force: true });
+  prepareTimeout: 600_000,
 });
-
-const wb = h.useWorkbench({ name: 'mlflow-stores-no-mlflow', workspace });
 
 wb.test('Open names the interpreter without mlflow; Install mlflow runs pip there in a terminal', async ({ page }) => {
   const offer = h.notification(page, 'This workspace has MLflow data in mlflow.db. Open it in Runboard?');

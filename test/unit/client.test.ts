@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MlflowApiError, MlflowClient } from '../../src/client/mlflow-client';
+import { MlflowApiError, MlflowClient, type RequestOutcome } from '../../src/client/mlflow-client';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { TrackingStore } from '../../src/store/tracking-store';
 
@@ -63,5 +65,48 @@ describe('MlflowClient against runboard serve', () => {
     await assert.rejects(wrong.searchExperiments(), (e: unknown) => e instanceof MlflowApiError && e.code === 'UNAUTHENTICATED' && /credentials/.test(e.message));
     const nowhere = new MlflowClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
     await assert.rejects(nowhere.searchExperiments(), (e: unknown) => e instanceof MlflowApiError && e.code === 'UNREACHABLE' && /Cannot reach/.test(e.message));
+  });
+});
+
+describe('MlflowClient against peers that answer badly', () => {
+  /** A loopback HTTP server whose every answer is `answer`; closed after `work`. */
+  async function withPeer(answer: (response: ServerResponse) => void, work: (client: MlflowClient) => Promise<void>, onOutcome?: (outcome: RequestOutcome) => void): Promise<void> {
+    const peer = createServer((_request, response) => answer(response));
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const { port } = peer.address() as AddressInfo;
+    try {
+      await work(new MlflowClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000, onOutcome }));
+    } finally {
+      peer.closeAllConnections();
+      await new Promise((resolve) => peer.close(resolve));
+    }
+  }
+
+  test('a server that dies half way through an answer is unreachable, not a failed request', async () => {
+    const outcomes: string[] = [];
+    await withPeer(
+      (response) => {
+        response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+        response.write('{"experiments": [');
+        setTimeout(() => response.socket?.destroy(), 20);
+      },
+      async (client) => {
+        await assert.rejects(client.searchExperiments(), (e: unknown) => e instanceof MlflowApiError && e.code === 'UNREACHABLE' && /stopped answering half way/.test(e.message));
+      },
+      (outcome) => outcomes.push(outcome.error?.code ?? 'ok'),
+    );
+    assert.deepEqual(outcomes, ['UNREACHABLE'], 'the backend hears of it, so the views go stale');
+  });
+
+  test('an answer that is not JSON says the server is not an MLflow server', async () => {
+    await withPeer(
+      (response) => {
+        response.writeHead(200, { 'Content-Type': 'text/html' });
+        response.end('<html>Sign in to the proxy</html>');
+      },
+      async (client) => {
+        await assert.rejects(client.searchExperiments(), (e: unknown) => e instanceof MlflowApiError && e.code === 'INVALID_RESPONSE' && /not JSON.*Check the URL/.test(e.message));
+      },
+    );
   });
 });
