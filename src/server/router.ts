@@ -9,6 +9,8 @@ export interface RequestContext {
   readonly tail: string;
   /** Path parameters named `{like_this}` in the route. */
   readonly params: Readonly<Record<string, string>>;
+  /** Set when the request came through a launch's tracking URI (`/launch/<id>/...`, see api/launch.ts). */
+  readonly launchId?: string | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { splitLaunchPath } from '../api/launch';
 import { ArtifactStore } from '../store/artifacts';
 import { MlflowError } from '../store/errors';
 import type { TrackingStore } from '../store/tracking-store';
@@ -53,15 +54,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://server.invalid');
-      checkRequest(req, port, { hostNames: host === '127.0.0.1' ? [] : [host], token: options.token }, url.pathname);
-      if (url.pathname === '/health') return sendText(res, 'OK');
-      if (url.pathname === '/version') return sendText(res, SERVER_VERSION);
-      const match = router.match(req.method ?? 'GET', url.pathname);
+      // A launched script's tracking URI ends in /launch/<id>: served like the root, its new runs tagged.
+      const { launchId, pathname } = splitLaunchPath(url.pathname);
+      checkRequest(req, port, { hostNames: host === '127.0.0.1' ? [] : [host], token: options.token }, pathname);
+      if (pathname === '/health') return sendText(res, 'OK');
+      if (pathname === '/version') return sendText(res, SERVER_VERSION);
+      const match = router.match(req.method ?? 'GET', pathname);
       if (!('handler' in match)) {
         // Also for a known path with another method: the client falls back on ENDPOINT_NOT_FOUND.
         throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `No route for ${req.method} ${url.pathname}.`);
       }
-      const result = await match.handler({ req, res, url, tail: match.tail, params: match.params });
+      const result = await match.handler({ req, res, url, tail: match.tail, params: match.params, launchId });
       if (result !== undefined) sendJson(res, 200, result);
     } catch (error) {
       // Callers' mistakes go back to them; only faults of ours belong in the server log.

@@ -1,3 +1,4 @@
+import { LAUNCH_TAG } from '../api/launch';
 import { ROUTES } from '../api/routes';
 import type { ArtifactStore } from '../store/artifacts';
 import { RUN_STATUSES, type DatasetInput, type KeyValue, type LoggedMetric, type Metric, type RunStatus, type ViewType } from '../store/entities';
@@ -75,13 +76,15 @@ export function addTrackingRoutes(router: Router, store: TrackingStore, artifact
 
   // ------------------------------------------------------------ runs
   const R = ROUTES.runs;
-  on('POST', R.create, (f) => {
+  on('POST', R.create, (f, ctx) => {
+    const tags = readKeyValues(f, 'tags');
+    if (ctx.launchId !== undefined && !tags.some((tag) => tag.key === LAUNCH_TAG)) tags.push({ key: LAUNCH_TAG, value: ctx.launchId });
     const run = store.createRun({
       experiment_id: f.string('experiment_id'),
       user_id: f.string('user_id'),
       run_name: f.string('run_name'),
       start_time: f.integer('start_time'),
-      tags: readKeyValues(f, 'tags'),
+      tags,
     });
     changed('run', run.info.run_id);
     return { run };

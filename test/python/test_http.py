@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 
+import mlflow
 import pytest
 import requests
 from mlflow import MlflowClient
@@ -534,3 +535,41 @@ def test_two_servers_on_separate_stores_are_independent(server_factory, tmp_path
     assert MlflowClient(tracking_uri=two.url).get_experiment_by_name("only-in-one") is None
     one.stop_and_check()
     two.stop_and_check()
+
+
+# --- a launch's tracking URI ----------------------------------------------------------------------
+
+LAUNCH_ID = "0123456789abcdef"
+
+
+def test_launch_path_serves_the_api_and_tags_the_runs_made_through_it(tracking_server, experiment_id, tmp_path):
+    """The launcher gives a script `<server>/launch/<id>`: everything works under it, and its runs carry the id."""
+    launch_uri = f"{tracking_server.url}/launch/{LAUNCH_ID}"
+    mlflow.set_tracking_uri(launch_uri)
+    (tmp_path / "notes.txt").write_text("through the launch path")
+    with mlflow.start_run(experiment_id=experiment_id) as fluent:
+        mlflow.log_param("lr", "0.1")
+        mlflow.log_metric("loss", 0.5, step=1)
+        mlflow.log_artifact(str(tmp_path / "notes.txt"))
+    on_path = MlflowClient(tracking_uri=launch_uri)
+    made = on_path.create_run(experiment_id, run_name="client-api", tags={"runboard.launch": "given"})
+    plain = on_path.create_run(experiment_id, run_name="plain")
+    downloaded = mlflow.artifacts.download_artifacts(run_id=fluent.info.run_id, artifact_path="notes.txt", dst_path=str(tmp_path / "out"))
+
+    root = MlflowClient(tracking_uri=tracking_server.url)
+    assert root.get_run(fluent.info.run_id).data.tags["runboard.launch"] == LAUNCH_ID
+    assert root.get_run(fluent.info.run_id).data.params == {"lr": "0.1"}
+    assert root.get_run(plain.info.run_id).data.tags["runboard.launch"] == LAUNCH_ID
+    assert root.get_run(made.info.run_id).data.tags["runboard.launch"] == "given", "a tag the client sets is kept"
+    assert open(downloaded).read() == "through the launch path"
+    assert [f.path for f in root.list_artifacts(fluent.info.run_id)] == ["notes.txt"]
+    found = root.search_runs([experiment_id], filter_string=f"tags.`runboard.launch` = '{LAUNCH_ID}'")
+    assert {run.info.run_id for run in found} == {fluent.info.run_id, plain.info.run_id}
+
+
+def test_launch_path_needs_the_token_and_a_launch_id(api):
+    response = api.get(f"/launch/{LAUNCH_ID}{API}/experiments/search?max_results=1", auth=False)
+    assert (response.status_code, error_of(response)["error_code"]) == (401, "UNAUTHENTICATED")
+    response = api.get(f"/launch/not-an-id{API}/experiments/search?max_results=1")
+    assert (response.status_code, error_of(response)["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
+    assert api.get(f"/launch/{LAUNCH_ID}/version").status_code == 200

@@ -15,7 +15,7 @@ let client: MlflowClient;
 let dir: string;
 const rb = useLauncherServer('launcher', (server) => void ({ client, dir } = server));
 
-function launch(script: string, options: { args?: string[]; experiment?: string; onOutput?: (text: string, stop: () => void) => void } = {}) {
+function launch(script: string, options: { args?: string[]; experiment?: string; ownServer?: boolean; onOutput?: (text: string, stop: () => void) => void } = {}) {
   let stop = () => {};
   const started = startLaunch(
     client,
@@ -26,6 +26,7 @@ function launch(script: string, options: { args?: string[]; experiment?: string;
       cwd: FIXTURES,
       userEnv: {},
       trackingEnv: rb().env,
+      ownServer: options.ownServer ?? true,
       experimentName: options.experiment ?? 'launcher-tests',
     },
     { logDir: join(dir, 'logs'), onOutput: (text) => options.onOutput?.(text, stop), graceMs: 3000 },
@@ -114,6 +115,25 @@ describe('launcher core with the real Python client and a Runboard server', () =
     assert.match(await logArtifact(run), /just printing, no mlflow/);
   });
 
+  test('a run made with MlflowClient().create_run is the launch\'s run: Runboard\'s server tags it through the launch\'s URL path', async () => {
+    let output = '';
+    const started = launch('client_api.py', { experiment: 'launcher-client-api', onOutput: (text) => (output += text) });
+    const recorded = recordedOf(await started.done);
+    const made = /client run ([0-9a-f]{32})/.exec(output)?.[1];
+    assert.ok(made, `the script printed its run id (output: ${output})`);
+    assert.deepEqual(recorded.runIds, [made]);
+    const run = await client.getRun(made);
+    assert.equal(tagsOf(run)[LAUNCH_TAG], started.launchId);
+    assert.equal(run.info.status, 'FINISHED');
+    assert.match(await logArtifact(run), /client run/);
+
+    // Without the path (what any other MLflow server gets) only the fluent API's runs carry the tag: the
+    // launch cannot tell this run is its own and records a run of its own for the log and exit status.
+    const untagged = recordedOf(await launch('client_api.py', { experiment: 'launcher-client-api', ownServer: false }).done);
+    assert.equal(untagged.runIds.length, 1);
+    assert.equal((await client.getRun(untagged.runId)).info.run_name, 'client_api');
+  });
+
   test('a failing script: FAILED, with its traceback in the log artifact', async () => {
     const result = await launch('failing.py').done;
     const recorded = recordedOf(result);
@@ -166,6 +186,8 @@ describe('launch arguments and environment', () => {
     );
     assert.deepEqual(JSON.parse(env.MLFLOW_RUN_CONTEXT!), { team: 'a', [LAUNCH_TAG]: 'abc' });
     assert.equal(env.MLFLOW_TRACKING_URI, 'http://right');
+    const own = launchEnvironment({ python: 'python', script: 's.py', args: [], cwd: '.', userEnv: {}, trackingEnv: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000/' }, ownServer: true, experimentName: 'e' }, '0123456789abcdef', {});
+    assert.equal(own.MLFLOW_TRACKING_URI, 'http://127.0.0.1:5000/launch/0123456789abcdef', 'Runboard\'s own server gets the launch\'s path');
     assert.equal(env.MLFLOW_EXPERIMENT_NAME, 'e');
     assert.equal(env.PYTHONUNBUFFERED, '1');
     // An interpreter given by path has its folder first on PATH, as an activated environment would.

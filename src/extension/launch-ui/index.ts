@@ -84,6 +84,7 @@ async function launchScript(context: vscode.ExtensionContext, services: Services
     cwd: folder ?? dirname(script),
     userEnv: env,
     trackingEnv: services.backend?.environment ?? {},
+    ownServer: services.backend?.kind === 'local',
     experimentName,
   };
   const onDone = (result: LaunchResult) => reportLaunch(services, result);

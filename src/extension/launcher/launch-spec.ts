@@ -1,14 +1,15 @@
 /**
  * What one launch is: its id, the command line and the environment the script gets. The id reaches every
- * run the script creates through MLflow's MLFLOW_RUN_CONTEXT (a JSON object of tags the fluent API adds to
- * each run it starts), so the launch's runs are found afterwards on any server, local or remote.
- * No `vscode` import.
+ * run the script creates as the LAUNCH_TAG tag, so the launch's runs are found afterwards: through MLflow's
+ * MLFLOW_RUN_CONTEXT (a JSON object of tags the fluent API adds to each run it starts) on any server, and
+ * on Runboard's own server also through the launch's URL path, which tags every run created under it
+ * (`MlflowClient().create_run` too; see api/launch.ts). No `vscode` import.
  */
 import { randomBytes } from 'node:crypto';
 import { basename, delimiter, dirname, isAbsolute } from 'node:path';
+import { LAUNCH_TAG, launchTrackingUri } from '../../api/launch';
 
-/** The tag that names the launch a run came from. */
-export const LAUNCH_TAG = 'runboard.launch';
+export { LAUNCH_TAG };
 export const COMMAND_LINE_TAG = 'runboard.commandLine';
 export const EXIT_CODE_TAG = 'runboard.exitCode';
 /** The script's output, uploaded to the launch's run. */
@@ -25,6 +26,8 @@ export interface LaunchRequest {
   readonly userEnv: Readonly<Record<string, string>>;
   /** MLFLOW_TRACKING_URI and credentials of the backend in use (BackendInfo.environment). */
   readonly trackingEnv: Readonly<Record<string, string>>;
+  /** The backend is Runboard's own server: the script's tracking URI gets the launch's path. */
+  readonly ownServer?: boolean;
   readonly experimentName: string;
 }
 
@@ -35,10 +38,12 @@ export function newLaunchId(): string {
 /** The environment of the launched script: ours over the user's, the user's over the extension host's. */
 export function launchEnvironment(request: LaunchRequest, launchId: string, base: Readonly<Record<string, string | undefined>> = process.env): Record<string, string | undefined> {
   const userContext = parseRunContext(request.userEnv.MLFLOW_RUN_CONTEXT ?? base.MLFLOW_RUN_CONTEXT);
+  const tracking = { ...request.trackingEnv };
+  if (request.ownServer && tracking.MLFLOW_TRACKING_URI) tracking.MLFLOW_TRACKING_URI = launchTrackingUri(tracking.MLFLOW_TRACKING_URI, launchId);
   return {
     ...base,
     ...request.userEnv,
-    ...request.trackingEnv,
+    ...tracking,
     MLFLOW_EXPERIMENT_NAME: request.experimentName,
     MLFLOW_RUN_CONTEXT: JSON.stringify({ ...userContext, [LAUNCH_TAG]: launchId }),
     // Output reaches the terminal as it is printed, not when a buffer fills.
