@@ -21,6 +21,7 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: { 'server-worker': 'src/server/worker.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { 'gate-worker': 'src/server/gate-worker.ts' }, outdir: 'dist' },
   // Its own process (vscode-languageclient starts it over node IPC); its wasm files and query are copied beside it.
   // web-tree-sitter's ES module build reads import.meta.url, which a CommonJS bundle must provide.
   {

@@ -27,3 +27,14 @@ export interface ServerLease {
 
 export const LEASE_FILE = 'server.json';
 export const LOCK_FILE = 'server.lock';
+
+/** The token gate (dist/gate-worker.js) in front of MLflow's server on an opened store's Unix socket. */
+export interface GateWorkerOptions {
+  readonly socketPath: string;
+  readonly token: string;
+}
+
+export type GateMessage =
+  | { readonly type: 'ready'; readonly url: string }
+  | { readonly type: 'log'; readonly line: string }
+  | { readonly type: 'failed'; readonly message: string };

@@ -73,7 +73,7 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
     this.disposables.push(this.python);
     this.stores = new MlflowStoreOpener(context, {
       log: this.log,
-      useStoreServer: (url, label) => this.useRemote({ url, auth: 'none' }, { kind: 'none' }, label),
+      useStoreServer: (url, label, token) => (token ? this.useRemote({ url, auth: 'bearer' }, { kind: 'bearer', token }, label) : this.useRemote({ url, auth: 'none' }, { kind: 'none' }, label)),
       checkBackend: () => void this.remoteBackend?.pollNow(),
     });
     this.disposables.push(this.stores);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +18,8 @@ import { checkMlflow, MlflowMissingError, OutdatedSchemaError, schemaOf, startSt
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
+/** Built by `npm run build`, which test:remote runs first. */
+const GATE = path.join(ROOT, 'dist', 'gate-worker.js');
 /** The server's own telemetry stays off in tests. */
 const QUIET = { MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' };
 const KINDS: Kind[] = ['mlflow3-sqlite', 'mlflow2-sqlite', 'mlflow3-filestore'];
@@ -43,9 +46,23 @@ function fixture(kind: Kind): FixtureStore {
 }
 
 async function serve(store: MlflowStore, output: string[] = []): Promise<StoreServer> {
-  const server = await startStoreServer({ python: PYTHON, store, env: QUIET, onOutput: (line) => output.push(line) });
+  const server = await startStoreServer({ python: PYTHON, store, env: QUIET, onOutput: (line) => output.push(line), gateScript: GATE });
   started.push(server);
   return server;
+}
+
+/** A client of the server, through its token gate when it has one. */
+function clientOf(server: StoreServer): MlflowClient {
+  return new MlflowClient({ baseUrl: server.url, timeoutMs: 30_000, credentials: server.token ? { kind: 'bearer', token: server.token } : { kind: 'none' } });
+}
+
+/** The Unix socket MLflow's server of `pgid` was told to listen on (from its command line). */
+function socketOf(pgid: number): string | undefined {
+  for (const line of liveInGroup(pgid)) {
+    const match = /--uds '([^']+)'/.exec(line) ?? /--uds (\S+)/.exec(line);
+    if (match) return match[1];
+  }
+  return undefined;
 }
 
 /** Live (not zombie) processes of the group: an orphaned uvicorn worker would be one. */
@@ -59,7 +76,7 @@ function liveInGroup(pgid: number): string[] {
 
 /** What every Runboard view reads of the seed: experiments, runs, artifacts, models with stages and aliases. */
 async function assertSeedReadable(server: StoreServer, seed: FixtureStore): Promise<void> {
-  const client = new MlflowClient({ baseUrl: server.url, timeoutMs: 30_000 });
+  const client = clientOf(server);
   const experiments = (await client.searchExperiments({ maxResults: 100 })).items;
   for (const [name, id] of Object.entries(seed.experiments)) {
     const experiment = experiments.find((e) => e.name === name);
@@ -134,10 +151,52 @@ describe('MLflow\'s server on an existing store', () => {
     const server = await serve({ kind: 'sqlite', path: path.join(seed.dir, 'mlflow.db') }, output);
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'loopback only');
     await assertSeedReadable(server, seed);
-    assert.ok(output.some((line) => /Uvicorn running on http:\/\/127\.0\.0\.1/.test(line)), 'the server\'s output reaches the log');
+    assert.ok(output.some((line) => /Uvicorn running on unix socket/.test(line)), 'the server\'s output reaches the log');
     await server.stop();
     assert.equal((await server.exited).requested, true);
     assert.deepEqual(liveInGroup(server.pid), [], 'the whole process group is gone');
+  });
+
+  it('only who holds the token reaches it: MLflow\'s server is on a socket in a private folder, the gate checks token and Host', async () => {
+    const seed = fixture('mlflow3-sqlite');
+    const server = await serve({ kind: 'sqlite', path: path.join(seed.dir, 'mlflow.db') });
+    assert.ok(server.token, 'a token for the gate');
+    const socket = socketOf(server.pid);
+    assert.ok(socket, 'MLflow\'s server listens on a Unix socket');
+    assert.equal(fs.statSync(path.dirname(socket)).mode & 0o777, 0o700, 'in a folder only this user can enter');
+    const search = `${server.url}/api/2.0/mlflow/experiments/search?max_results=1`;
+    const anonymous = await fetch(search);
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as { error_code: string }).error_code, 'UNAUTHENTICATED');
+    // fetch() sets Host itself: a raw request sends what a rebound browser page would.
+    const rebound = await new Promise<number | undefined>((resolve, reject) => {
+      http.get(search, { headers: { Authorization: `Bearer ${server.token}`, Host: 'evil.example' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      }).once('error', reject);
+    });
+    assert.equal(rebound, 403, 'a Host that is not loopback (DNS rebinding) is refused');
+    assert.equal((await fetch(search, { headers: { Authorization: `Bearer ${server.token}` } })).status, 200);
+    await assert.rejects(new MlflowClient({ baseUrl: server.url, credentials: { kind: 'bearer', token: 'wrong' } }).searchExperiments(), /refused the token \(401\)/);
+
+    // MLflow's server dies: the gate says so with a 503, which every view takes as "stale", not as an error.
+    process.kill(-server.pid, 'SIGKILL');
+    await server.exited;
+    await assert.rejects(clientOf(server).searchExperiments(), (error: unknown) => error instanceof Error && /does not answer/.test(error.message) && (error as { status?: number }).status === 503);
+    await server.stop();
+    assert.equal(fs.existsSync(path.dirname(socket)), false, 'stop() removes the socket\'s folder');
+    await assert.rejects(fetch(`${server.url}/health`), 'the gate is closed');
+  });
+
+  it('an mlflow too old to listen on a socket (2.x) is served on a loopback port without a token', async () => {
+    const { makeStore } = await import('../stores/make-stores.mjs');
+    const seed = await makeStore('mlflow2-sqlite', path.join(tmp, 'mlflow2-own-client'));
+    const output: string[] = [];
+    const server = await startStoreServer({ python: seed.python, store: { kind: 'sqlite', path: path.join(seed.dir, 'mlflow.db') }, env: QUIET, onOutput: (line) => output.push(line), gateScript: GATE });
+    started.push(server);
+    assert.equal(server.token, undefined);
+    assert.ok(output.some((line) => /no --uvicorn-opts/.test(line)), 'the log says why there is no token');
+    await assertSeedReadable(server, seed);
   });
 
   it('a start cancelled midway (or a window closing meanwhile) leaves no process behind', async () => {
@@ -204,8 +263,7 @@ describe('MLflow\'s server on an existing store', () => {
     const server = await serve({ kind: 'file', path: path.join(seed.dir, 'mlruns') });
     await assertSeedReadable(server, seed);
     // A write through the server lands in the file store.
-    const client = new MlflowClient({ baseUrl: server.url, timeoutMs: 30_000 });
-    const id = await client.createExperiment('written-through-runboard');
+    const id = await clientOf(server).createExperiment('written-through-runboard');
     assert.ok(fs.existsSync(path.join(seed.dir, 'mlruns', id, 'meta.yaml')));
   });
 });

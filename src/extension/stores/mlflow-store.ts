@@ -122,6 +122,9 @@ const PARENT_WATCH_BOOTSTRAP = [
 ].join('\n');
 
 /** What `mlflow server` is started with for a store on `port`: argv after the interpreter, env additions, cwd. */
+/** Where MLflow's server listens: a Unix socket (behind Runboard's token gate), or a loopback port. */
+export type ServerListen = { readonly socketPath: string } | { readonly port: number };
+
 export interface ServerCommand {
   readonly args: string[];
   /** Set over the user's environment. */
@@ -132,8 +135,8 @@ export interface ServerCommand {
 }
 
 /**
- * `python -m mlflow server` as a user would run it next to the store (behind PARENT_WATCH_BOOTSTRAP), bound to
- * loopback:
+ * `python -m mlflow server` as a user would run it next to the store (behind PARENT_WATCH_BOOTSTRAP), on a Unix
+ * socket in a private folder (only Runboard's token gate reaches it) or, for an mlflow without uvicorn, loopback:
  * - the backend is the store itself, so the schema and every write stay MLflow's business;
  * - artifacts: runs already in the store keep their recorded locations (local paths such as `./mlruns/1/...`
  *   next to the db, which the server reads directly); new runs logged through the server get MLflow's default
@@ -145,8 +148,10 @@ export interface ServerCommand {
  * - no job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false unless the user set it): it runs GenAI scorer jobs,
  *   which Runboard never asks for, in nine more processes.
  */
-export function serverCommand(store: MlflowStore, port: number): ServerCommand {
+export function serverCommand(store: MlflowStore, listen: ServerListen): ServerCommand {
   const home = dirname(store.path);
+  // uvicorn binds the socket instead of host:port when given one; the port is then never opened.
+  const where = 'socketPath' in listen ? ['--uvicorn-opts', `--uds ${pythonShellQuote(listen.socketPath)}`, '--host', '127.0.0.1'] : ['--host', '127.0.0.1', '--port', String(listen.port)];
   const backend = store.kind === 'sqlite' ? `sqlite:///${store.path}` : pathToFileURL(store.path).href;
   return {
     args: [
@@ -154,14 +159,18 @@ export function serverCommand(store: MlflowStore, port: number): ServerCommand {
       '--backend-store-uri', backend,
       '--serve-artifacts',
       '--artifacts-destination', join(home, 'mlartifacts'),
-      '--host', '127.0.0.1',
-      '--port', String(port),
+      ...where,
       '--workers', '1',
     ],
     env: store.kind === 'file' ? { MLFLOW_ALLOW_FILE_STORE: 'true' } : {},
     defaultEnv: { MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' },
     cwd: home,
   };
+}
+
+/** One word for Python's shlex.split, which MLflow applies to --uvicorn-opts. */
+function pythonShellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'"'"'`)}'`;
 }
 
 /** The URI `mlflow db upgrade` takes for a SQLite store. */

@@ -1,4 +1,5 @@
 import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { saveChoice } from '../backend';
 import { shellQuote } from '../remote-settings';
@@ -14,8 +15,8 @@ const RESCAN_DEBOUNCE_MS = 1000;
 /** What the opener needs from Runboard's lifecycle owner. */
 export interface StoreBackendHost {
   readonly log: vscode.LogOutputChannel;
-  /** Shows the server on the store as the backend (terminals log into it). */
-  useStoreServer(url: string, label: string): Promise<void>;
+  /** Shows the server on the store as the backend (terminals log into it, with the gate's token if it has one). */
+  useStoreServer(url: string, label: string, token: string | undefined): Promise<void>;
   /** Asks the backend in use whether it answers (without reloading the views, which keep their rows). */
   checkBackend(): void;
 }
@@ -152,12 +153,13 @@ export class MlflowStoreOpener implements vscode.Disposable {
     });
     await saveChoice(this.context.workspaceState, { kind: 'mlflow-store', path: store.path });
     void vscode.commands.executeCommand('setContext', 'runboard.mlflowStore', true);
-    await this.host.useStoreServer(server.url, label);
+    await this.host.useStoreServer(server.url, label, server.token);
     if (previous) {
       this.host.log.info(`Stopping MLflow's server on ${previous.label} (pid ${previous.server.pid})`);
       await previous.server.stop();
     }
-    this.host.log.info(`Serving ${store.path} with MLflow's server at ${server.url} (pid ${server.pid}, ${interpreter.command})`);
+    const where = server.token ? `on a private socket behind Runboard's token gate at ${server.url}` : `at ${server.url} (no token: this mlflow cannot listen on a socket)`;
+    this.host.log.info(`Serving ${store.path} with MLflow's server ${where} (pid ${server.pid}, ${interpreter.command})`);
     return true;
   }
 
@@ -177,7 +179,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
         this.starting = abort;
         token.onCancellationRequested(() => abort.abort());
         try {
-          return await startStoreServer({ python, store, onOutput: log, signal: abort.signal });
+          return await startStoreServer({ python, store, onOutput: log, signal: abort.signal, gateScript: join(this.context.extensionPath, 'dist', 'gate-worker.js') });
         } finally {
           if (this.starting === abort) this.starting = undefined;
         }

@@ -1,13 +1,19 @@
 /**
  * MLflow's own server on an existing store, run from the user's interpreter: checks that mlflow imports
- * there, starts `python -m mlflow server` on a free loopback port in its own process group, waits until it
- * answers, and stops the whole group (uvicorn's worker and MLflow's job runner included). No `vscode` import:
- * node:test drives it against real stores.
+ * there, starts `python -m mlflow server` in its own process group on a Unix socket in a private folder with
+ * Runboard's token gate in front (a loopback port when the gate is not given or mlflow is too old), waits
+ * until it answers, and stops the whole group (uvicorn's worker and MLflow's job runner included) and the
+ * gate. No `vscode` import: node:test drives it against real stores.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { serverCommand, sqliteUri, type MlflowStore } from './mlflow-store';
+import { startGateWorker, type Gate } from './gate-host';
+import { serverCommand, sqliteUri, type MlflowStore, type ServerListen } from './mlflow-store';
 
 const CHECK_TIMEOUT_MS = 60_000;
 /** A cold `import mlflow` plus the schema check of a big store on a busy machine. */
@@ -96,6 +102,12 @@ export interface StartOptions {
   readonly timeoutMs?: number;
   /** Extra environment (tests quiet the server's telemetry here). */
   readonly env?: Record<string, string>;
+  /**
+   * dist/gate-worker.js: MLflow's server then listens on a Unix socket in a private folder and clients reach it
+   * only through this token gate. Without it, or with an mlflow whose server has no --uvicorn-opts (2.x), it
+   * listens on a loopback port with no token.
+   */
+  readonly gateScript?: string;
 }
 
 export interface ExitInfo {
@@ -108,6 +120,8 @@ export interface ExitInfo {
 /** A running `mlflow server` on a store. */
 export interface StoreServer {
   readonly url: string;
+  /** The bearer token the gate in front of it wants; undefined when MLflow's server has a port of its own. */
+  readonly token: string | undefined;
   readonly pid: number;
   readonly store: MlflowStore;
   /** Settles when the process exits, whoever ended it. */
@@ -131,10 +145,19 @@ export async function startStoreServer(options: StartOptions): Promise<StoreServ
     const schema = await schemaOf(options.python, options.store);
     if (schema.current !== null && schema.current !== schema.head) throw new OutdatedSchemaError(schema.current, schema.head);
   }
+  if (options.gateScript) {
+    try {
+      return await startBehindGate(options, options.gateScript);
+    } catch (error) {
+      if (!(error instanceof ServerStartError && /No such option:? '?--uvicorn-opts/.test(error.output))) throw error;
+      options.onOutput?.('This mlflow has no --uvicorn-opts (it is older than 3.x): serving on a loopback port without a token instead.');
+    }
+  }
   // Another process may take the free port between our check and MLflow's bind: try a fresh one once more.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await startOnce(options, await freeLoopbackPort());
+      const port = await freeLoopbackPort();
+      return await startOnce(options, { port }, { url: `http://127.0.0.1:${port}`, token: undefined });
     } catch (error) {
       if (attempt === 0 && error instanceof ServerStartError && /address already in use/i.test(error.output)) continue;
       throw error;
@@ -142,9 +165,49 @@ export async function startStoreServer(options: StartOptions): Promise<StoreServ
   }
 }
 
-async function startOnce(options: StartOptions, port: number): Promise<StoreServer> {
-  const command = serverCommand(options.store, port);
-  const url = `http://127.0.0.1:${port}`;
+/** MLflow's server on a socket in a new private folder (mode 0700), the token gate in front of it. */
+async function startBehindGate(options: StartOptions, gateScript: string): Promise<StoreServer> {
+  const folder = mkdtempSync(join(tmpdir(), 'runboard-mlflow-'));
+  const socketPath = join(folder, 'mlflow.sock');
+  const token = randomBytes(24).toString('base64url');
+  const cleanUp = () => rmSync(folder, { recursive: true, force: true });
+  let gate: Gate;
+  try {
+    gate = await startGateWorker(gateScript, { socketPath, token }, (line) => options.onOutput?.(`[gate] ${line}`));
+  } catch (error) {
+    cleanUp();
+    throw new ServerStartError(error instanceof Error ? error.message : String(error), '');
+  }
+  const closeGate = async () => {
+    await gate.stop();
+    cleanUp();
+  };
+  try {
+    const server = await startOnce(options, { socketPath }, { url: gate.url, token });
+    // Should MLflow's server die on its own, the gate stays and answers 503 (the views go stale) until a stop.
+    return {
+      ...server,
+      get running() {
+        return server.running;
+      },
+      async stop() {
+        await server.stop();
+        await closeGate();
+      },
+      kill() {
+        server.kill();
+        void closeGate();
+      },
+    };
+  } catch (error) {
+    await closeGate();
+    throw error;
+  }
+}
+
+async function startOnce(options: StartOptions, listen: ServerListen, endpoint: { url: string; token: string | undefined }): Promise<StoreServer> {
+  const command = serverCommand(options.store, listen);
+  const { url, token } = endpoint;
   const child = spawn(options.python, command.args, {
     cwd: command.cwd,
     env: { ...command.defaultEnv, ...process.env, ...command.env, ...options.env, PYTHONUNBUFFERED: '1' },
@@ -167,6 +230,7 @@ async function startOnce(options: StartOptions, port: number): Promise<StoreServ
   const spawnError = new Promise<Error>((resolvePromise) => child.once('error', resolvePromise));
   const server: StoreServer = {
     url,
+    token,
     pid: child.pid ?? -1,
     store: options.store,
     exited,
@@ -193,7 +257,7 @@ async function startOnce(options: StartOptions, port: number): Promise<StoreServ
   const onAbort = () => server.kill();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await waitUntilServing(url, options, exited, spawnError);
+    await waitUntilServing(url, token, options, exited, spawnError);
     return server;
   } catch (error) {
     await server.stop();
@@ -211,7 +275,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitUntilServing(url: string, options: StartOptions, exited: Promise<ExitInfo>, spawnError: Promise<Error>): Promise<void> {
+async function waitUntilServing(url: string, token: string | undefined, options: StartOptions, exited: Promise<ExitInfo>, spawnError: Promise<Error>): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? STARTUP_TIMEOUT_MS);
   let exit: ExitInfo | undefined;
   let failure: Error | undefined;
@@ -222,17 +286,18 @@ async function waitUntilServing(url: string, options: StartOptions, exited: Prom
     if (failure) throw failure;
     if (exit) throw new ServerStartError(`mlflow server exited (${exit.code ?? exit.signal}) before it answered`, '');
     if (Date.now() > deadline) throw new ServerStartError(`mlflow server did not answer within ${Math.round((options.timeoutMs ?? STARTUP_TIMEOUT_MS) / 1000)} s`, '');
-    if (await answers(url)) return;
+    if (await answers(url, token)) return;
     await new Promise((resolvePromise) => setTimeout(resolvePromise, HEALTH_POLL_MS));
   }
 }
 
 /** /health, then one real read: the store behind it works. */
-async function answers(url: string): Promise<boolean> {
+async function answers(url: string, token: string | undefined): Promise<boolean> {
   try {
     const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
     if (!health.ok) return false;
-    const search = await fetch(`${url}/api/2.0/mlflow/experiments/search?max_results=1`, { signal: AbortSignal.timeout(10_000) });
+    const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+    const search = await fetch(`${url}/api/2.0/mlflow/experiments/search?max_results=1`, { headers, signal: AbortSignal.timeout(10_000) });
     return search.ok;
   } catch {
     return false;
