@@ -1,6 +1,6 @@
 // Issues 6 and 8: the launcher and predict against a real remote `mlflow server` (basic auth, proxied
 // artifacts): the script gets the remote URI and credentials, the launch's run is found by its launch tag and
-// gets its log, exit status and tags; predict loads a registered version through that server.
+// gets its log, exit status and tags; predict and serve load a registered version through that server.
 //
 //   npm run test:remote
 import assert from 'node:assert/strict';
@@ -14,9 +14,10 @@ import { MlflowClient, type Run } from '../../src/client/mlflow-client';
 import { proxiedFilePath } from '../../src/extension/artifact-paths';
 import { startLaunch } from '../../src/extension/launcher/launch';
 import { COMMAND_LINE_TAG, EXIT_CODE_TAG, LAUNCH_TAG, LOG_ARTIFACT } from '../../src/extension/launcher/launch-spec';
-import { predictionsPath, runPredict } from '../../src/extension/launcher/model-cli';
+import { predictionsPath, runPredict, servingInputExample } from '../../src/extension/launcher/model-cli';
 import { modelVersionUri } from '../../src/extension/trees/format';
 import type { RemoteServer } from './servers.mjs' with { 'resolution-mode': 'import' };
+import { dataframeSplit, invoke, withServedModel } from '../unit/served-model';
 
 const FIXTURES = path.resolve(__dirname, '..', 'unit', 'fixtures', 'launcher');
 const SAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'data', 'iris_sample.csv');
@@ -25,6 +26,8 @@ let client: MlflowClient;
 let python: string;
 let env: Record<string, string>;
 let dir: string;
+/** The version the predict test registers, which the serve test then serves. */
+let registered: { version: string; predictions: number[] } | undefined;
 
 before(async () => {
   const remote = await import('./servers.mjs');
@@ -82,9 +85,21 @@ describe('launcher against a remote mlflow server with basic auth', () => {
   it('predict loads a registered version through the remote server', async () => {
     const { stdout } = await promisify(execFile)(python, [path.join(FIXTURES, 'register_iris.py'), 'remote-iris', SAMPLE], { env: { ...process.env, ...env }, timeout: 120_000 });
     const expected = JSON.parse(stdout.trim().split('\n').at(-1)!) as { version: string; predictions: number[] };
+    registered = expected;
     const output = path.join(dir, 'iris.json');
     const predictions = await runPredict({ python, modelUri: modelVersionUri('remote-iris', expected.version), input: SAMPLE, format: 'csv', output, trackingEnv: env, cwd: dir });
     assert.deepEqual(predictions.rows.map((row) => row[0]), expected.predictions);
     assert.equal(predictionsPath(SAMPLE), `${SAMPLE}.predictions.json`);
+  });
+
+  it('serve loads the same version through the remote server and answers /invocations', async () => {
+    assert.ok(registered, 'the predict test registered the model');
+    const { version, predictions } = registered;
+    await withServedModel(python, modelVersionUri('remote-iris', version), env, async (url) => {
+      assert.deepEqual(await invoke(url, dataframeSplit(SAMPLE)), predictions);
+      const example = await servingInputExample(client, 'remote-iris', version);
+      assert.ok(example, 'the input example read back through the remote server');
+      assert.equal((await invoke(url, example)).length, 2);
+    });
   });
 });

@@ -1,29 +1,19 @@
 // Issue 6, "Predict with model...": `mlflow models predict` in the real interpreter, through a real Runboard
 // server, on the examples' iris CSV, gives what the Python client's own pyfunc predict gives.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { predictionsHtml } from '../../src/extension/launcher/predictions-html';
 import { modelVersionUri } from '../../src/extension/trees/format';
 import type { MlflowClient } from '../../src/client/mlflow-client';
-import { curlExample, readCsvTable, inputFormatOf, modelCliEnvironment, parsePredictions, PredictError, predictionsPath, runPredict, serveArgs, servingInputExample } from '../../src/extension/launcher/model-cli';
+import { curlExample, readCsvTable, inputFormatOf, parsePredictions, PredictError, predictionsPath, runPredict, servingInputExample } from '../../src/extension/launcher/model-cli';
 import { FIXTURES, PYTHON, useLauncherServer } from './launcher-server';
+import { dataframeSplit, invoke, withServedModel } from './served-model';
 
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
 const SAMPLE = resolve('examples/data/iris_sample.csv');
 let dir: string;
 let env: Record<string, string>;
@@ -67,38 +57,13 @@ describe('predict with a registered model version', () => {
   });
 
   test('Serve Model: `mlflow models serve` answers /invocations with the same predictions; its own example works', async () => {
-    const port = await freePort();
-    const child = spawn(PYTHON, serveArgs(modelVersionUri('iris-classifier', fixture.version), port), { env: modelCliEnvironment(PYTHON, env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    try {
-      const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; ; i++) {
-        if (child.exitCode !== null) assert.fail(`mlflow models serve exited: ${output}`);
-        const up = await fetch(`${url}/ping`).then((response) => response.ok, () => false);
-        if (up) break;
-        if (i > 600) assert.fail(`mlflow models serve did not answer within 120 s: ${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      const table = readCsvTable(readFileSync(SAMPLE, 'utf8'), 1000)!;
-      const invoke = async (body: string) => {
-        const response = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-        assert.equal(response.status, 200, await response.clone().text());
-        return ((await response.json()) as { predictions: number[] }).predictions;
-      };
-      assert.deepEqual(await invoke(JSON.stringify({ dataframe_split: { columns: table.columns, data: table.rows } })), fixture.predictions);
+    await withServedModel(PYTHON, modelVersionUri('iris-classifier', fixture.version), env, async (url, port) => {
+      assert.deepEqual(await invoke(url, dataframeSplit(SAMPLE)), fixture.predictions);
       const example = await servingInputExample(client, 'iris-classifier', fixture.version);
       assert.ok(example, 'the model was logged with an input example');
-      assert.equal((await invoke(example)).length, 2);
+      assert.equal((await invoke(url, example)).length, 2);
       assert.match(curlExample(port, example), /dataframe_split/);
-    } finally {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already exited (the assertion above says why)
-      }
-    }
+    });
   });
 
   test('prediction shapes become tables; curl examples carry the model’s serving input example', () => {
