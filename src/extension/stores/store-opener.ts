@@ -179,7 +179,9 @@ export class MlflowStoreOpener implements vscode.Disposable {
         this.starting = abort;
         token.onCancellationRequested(() => abort.abort());
         try {
-          return await startStoreServer({ python, store, onOutput: log, signal: abort.signal, gateScript: join(this.context.extensionPath, 'dist', 'gate-worker.js') });
+          // Windows has no Unix sockets for uvicorn: MLflow's server gets a loopback port there.
+          const gateScript = process.platform === 'win32' ? undefined : join(this.context.extensionPath, 'dist', 'gate-worker.js');
+          return await startStoreServer({ python, store, onOutput: log, signal: abort.signal, gateScript });
         } finally {
           if (this.starting === abort) this.starting = undefined;
         }
