@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { LOCK_FILE } from '../../src/api/server-host-protocol';
 import { CopyCancelledError, copyBetweenServers } from '../../src/client/copy/copy-engine';
 import { copiedNothing } from '../../src/client/copy/copy-summary';
+import { SOURCE_RUN_TAG } from '../../src/client/copy/copy-tags';
 import { MlflowClient } from '../../src/client/mlflow-client';
 import { startServer } from '../../src/server/server';
 import { TrackingStore } from '../../src/store/tracking-store';
@@ -264,6 +265,32 @@ describe('copy with --experiment', { timeout: 600_000 }, () => {
     assert.deepStrictEqual(names, ['Default', 'seed-registry']);
     assert.deepStrictEqual(await snapshot(dest.client, ['seed-registry']), await snapshot(source.client, ['seed-registry']));
     await assert.rejects(copyBetweenServers(source.client, dest.client, { experiments: ['no-such'] }), /No active experiment named 'no-such' on the source\. It has: /);
+    await dest.close();
+  });
+});
+
+// Last in this file: it changes a source store the tests above compare against.
+describe('copy after the source changed a finished run', { timeout: 600_000 }, () => {
+  it('a note and a tag set after the run ended reach the copy made before; then nothing is new again', async () => {
+    const kind = KINDS[0] ?? 'mlflow3-sqlite';
+    const source = sourceOf(kind);
+    const experimentIds = Object.values(source.store.experiments);
+    const [sgd] = (await source.client.searchRuns({ experimentIds, filter: "attributes.run_name = 'sgd-fast'" })).items;
+    assert.ok(sgd, 'the seed\'s sgd-fast run');
+    assert.equal(sgd.info.status, 'FINISHED');
+    await source.client.setTag(sgd.info.run_id, 'mlflow.note.content', 'Diverges after epoch 30; see adam-slow.');
+    await source.client.setTag(sgd.info.run_id, 'reviewed', 'yes');
+
+    const dest = await openRunboard(path.join(TMP, `runboard-${kind}`)); // the complete copy made above
+    const summary = await copyBetweenServers(source.client, dest.client);
+    assert.equal(summary.tags, 2, JSON.stringify(summary));
+    assert.equal(summary.runs.skipped, source.store.runs, 'no run copied or resumed: only its tags followed');
+    const [copy] = (await dest.client.searchRuns({ experimentIds: (await dest.client.searchExperiments()).items.map((e) => e.experiment_id), filter: `tags.\`${SOURCE_RUN_TAG}\` = '${sgd.info.run_id}'` })).items;
+    assert.ok(copy, 'the copy of sgd-fast');
+    const tags = Object.fromEntries(copy.data.tags.map((tag) => [tag.key, tag.value]));
+    assert.equal(tags['mlflow.note.content'], 'Diverges after epoch 30; see adam-slow.');
+    assert.equal(tags.reviewed, 'yes');
+    assert.ok(copiedNothing(await copyBetweenServers(source.client, dest.client)), 'and a further copy finds nothing new');
     await dest.close();
   });
 });

@@ -11,7 +11,8 @@ import { emptySummary, type CopySummary } from './copy-summary';
  *
  * Idempotent and resumable: the destination's copies carry the source ids (copy-tags.ts), a run is marked
  * complete last, and an unfinished run is completed by comparing what is there (params and tags by key, metric
- * points as a multiset, dataset inputs, artifact files by path and size), so nothing arrives twice.
+ * points as a multiset, dataset inputs, artifact files by path and size), so nothing arrives twice. A complete
+ * run's tags are compared again on every copy: a note or a tag set after the run ended follows.
  *
  * What is kept: names, tags, descriptions; runs' start and end times, status, user, name, params, full metric
  * histories, dataset inputs, artifacts, parent links (`mlflow.parentRunId` remapped); logged models (MLflow 3)
@@ -256,6 +257,8 @@ class Copier {
         if (copy) this.loggedModels.set(model.info.model_id, copy.info.model_id);
       }
       this.summary.runs.skipped += 1;
+      // Tags (a note, a renamed run) may change after a run ends: those follow; nothing else of it can change.
+      await this.syncTags(source, destination);
       await this.syncLifecycle(source, destination.info);
       this.tick(label, true);
       return;
@@ -278,12 +281,7 @@ class Copier {
     const params = source.data.params.filter((param) => !haveParams.has(param.key));
     for (const batch of chunks(params, BATCH.params)) await this.to.logBatch(runId, { params: batch });
     this.summary.params += params.length;
-    const tags = source.data.tags
-      .filter((tag) => !isCopyTag(tag.key))
-      .map((tag) => (tag.key === PARENT_RUN_TAG && this.runs.has(tag.value) ? { key: tag.key, value: this.runs.get(tag.value)!.run_id } : tag))
-      .filter((tag) => tagValue(destination.data.tags, tag.key) !== tag.value);
-    for (const batch of chunks(tags, BATCH.tags)) await this.to.logBatch(runId, { tags: batch });
-    this.summary.tags += tags.length;
+    await this.syncTags(source, destination);
 
     // Full metric histories; on a resumed run only the points not there yet.
     const keys = [...new Set(source.data.metrics.map((metric) => metric.key))];
@@ -319,6 +317,16 @@ class Copier {
     if (finished) await this.to.setTag(runId, COMPLETE_TAG, 'true');
     await this.syncLifecycle(source, destination.info);
     this.tick(label, true);
+  }
+
+  /** Sets the source run's tags the destination lacks or holds another value of (the parent link remapped). */
+  private async syncTags(source: Run, destination: Run): Promise<void> {
+    const tags = source.data.tags
+      .filter((tag) => !isCopyTag(tag.key))
+      .map((tag) => (tag.key === PARENT_RUN_TAG && this.runs.has(tag.value) ? { key: tag.key, value: this.runs.get(tag.value)!.run_id } : tag))
+      .filter((tag) => tagValue(destination.data.tags, tag.key) !== tag.value);
+    for (const batch of chunks(tags, BATCH.tags)) await this.to.logBatch(destination.info.run_id, { tags: batch });
+    this.summary.tags += tags.length;
   }
 
   private async syncLifecycle(source: Run, destination: RunInfo): Promise<void> {

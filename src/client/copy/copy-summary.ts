@@ -33,7 +33,7 @@ export function emptySummary(): CopySummary {
 /** True when the copy found everything on the destination already. */
 export function copiedNothing(summary: CopySummary): boolean {
   return (
-    summary.experiments.copied + summary.runs.copied + summary.runs.resumed + summary.metricPoints + summary.params + summary.datasets +
+    summary.experiments.copied + summary.runs.copied + summary.runs.resumed + summary.metricPoints + summary.params + summary.tags + summary.datasets +
       summary.artifacts.files + summary.loggedModels.copied + summary.registeredModels.copied + summary.versions.copied ===
     0
   );
