@@ -12,10 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ROUTES } from '../../src/api/routes';
 import { LOCK_FILE } from '../../src/api/server-host-protocol';
+import type { ModelVersion } from '../../src/api/wire';
 import { CopyCancelledError, copyBetweenServers } from '../../src/client/copy/copy-engine';
 import { copiedNothing } from '../../src/client/copy/copy-summary';
-import { SOURCE_RUN_TAG } from '../../src/client/copy/copy-tags';
+import { FILLER_VERSION_TAG, SOURCE_RUN_TAG } from '../../src/client/copy/copy-tags';
 import { MlflowClient } from '../../src/client/mlflow-client';
 import { startServer } from '../../src/server/server';
 import { TrackingStore } from '../../src/store/tracking-store';
@@ -269,7 +271,7 @@ describe('copy with --experiment', { timeout: 600_000 }, () => {
   });
 });
 
-// Last in this file: it changes a source store the tests above compare against.
+// Last in this file: these change a source store the tests above compare against.
 describe('copy after the source changed a finished run', { timeout: 600_000 }, () => {
   it('a note and a tag set after the run ended reach the copy made before; then nothing is new again', async () => {
     const kind = KINDS[0] ?? 'mlflow3-sqlite';
@@ -291,6 +293,46 @@ describe('copy after the source changed a finished run', { timeout: 600_000 }, (
     assert.equal(tags['mlflow.note.content'], 'Diverges after epoch 30; see adam-slow.');
     assert.equal(tags.reviewed, 'yes');
     assert.ok(copiedNothing(await copyBetweenServers(source.client, dest.client)), 'and a further copy finds nothing new');
+    await dest.close();
+  });
+});
+
+describe('copy keeps model version numbers', { timeout: 600_000 }, () => {
+  it('a version the source deleted leaves its number unused: version 4 stays 4, on Runboard and on an mlflow server', async () => {
+    const kind = KINDS[0] ?? 'mlflow3-sqlite';
+    const source = sourceOf(kind);
+    const name = 'seed-classifier';
+    const v2 = (await source.client.get<{ model_version: ModelVersion }>(ROUTES.modelVersions.get, { name, version: '2' })).model_version;
+    const create = async () => (await source.client.post<{ model_version: ModelVersion }>(ROUTES.modelVersions.create, { name, source: v2.source, run_id: v2.run_id, model_id: v2.model_id || /^models:\/(m-[^/]+)$/.exec(v2.source ?? '')?.[1] })).model_version.version;
+    assert.equal(await create(), '3');
+    await source.client.deleteModelVersion(name, '3');
+    assert.equal(await create(), '4');
+    await source.client.setAlias(name, 'candidate', '4');
+
+    const numbersOf = async (client: MlflowClient) => {
+      const versions = (await client.searchModelVersions({ filter: `name = '${name}'`, maxResults: 100 })).items;
+      assert.ok(versions.every((version) => !version.tags?.some((tag) => tag.key === FILLER_VERSION_TAG)), 'no filler left');
+      return versions.map((version) => version.version).sort();
+    };
+    const dest = await openRunboard(path.join(TMP, `runboard-${kind}`)); // the complete copy made above
+    const summary = await copyBetweenServers(source.client, dest.client);
+    assert.equal(summary.versions.copied, 1, JSON.stringify(summary));
+    assert.deepEqual(summary.notes, []);
+    assert.deepEqual(await numbersOf(dest.client), ['1', '2', '4']);
+    assert.deepEqual((await dest.client.getRegisteredModel(name)).aliases?.find((alias) => alias.alias === 'candidate'), { alias: 'candidate', version: '4' });
+    await assert.rejects(dest.client.get(ROUTES.modelVersions.get, { name, version: '3' }), /RESOURCE_DOES_NOT_EXIST|not found|does not exist/i);
+
+    // Onward into a fresh mlflow server: its registry numbers versions the same way, so 1, 2, 4 again.
+    const { startMlflowServer } = await import('./servers.mjs');
+    const dir = path.join(TMP, 'numbered');
+    fs.mkdirSync(dir);
+    const server = await startMlflowServer({ name: 'copy-numbered', backendStoreUri: `sqlite:///${path.join(dir, 'mlflow.db')}` });
+    opened.push(() => server.stop());
+    const target = new MlflowClient({ baseUrl: server.url, timeoutMs: 60_000 });
+    const onward = await copyBetweenServers(dest.client, target);
+    assert.deepEqual(onward.notes, []);
+    assert.deepEqual(await numbersOf(target), ['1', '2', '4']);
+    assert.ok(copiedNothing(await copyBetweenServers(dest.client, target)), 'copying again adds no version');
     await dest.close();
   });
 });

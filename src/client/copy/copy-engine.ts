@@ -2,7 +2,7 @@ import { ROUTES } from '../../api/routes';
 import type { Experiment, KeyValue, ModelVersion, RegisteredModel, RunInfo, Stage, WireDouble } from '../../api/wire';
 import { MlflowApiError, type Metric, type MlflowClient, type Page, type Run } from '../mlflow-client';
 import { destinationWriter, listTree, loggedModelArtifactReader, runArtifactReader, type ArtifactReader } from './artifact-trees';
-import { COMPLETE_TAG, PARENT_RUN_TAG, SOURCE_MODEL_TAG, SOURCE_RUN_TAG, SOURCE_VERSION_TAG, isCopyTag, tagValue } from './copy-tags';
+import { COMPLETE_TAG, FILLER_VERSION_TAG, PARENT_RUN_TAG, SOURCE_MODEL_TAG, SOURCE_RUN_TAG, SOURCE_VERSION_TAG, isCopyTag, tagValue } from './copy-tags';
 import { emptySummary, type CopySummary } from './copy-summary';
 
 /**
@@ -61,6 +61,8 @@ interface LoggedModel {
 }
 
 const BATCH = { metrics: 1000, params: 100, tags: 100 };
+/** At most this many numbers are skipped to keep one version's number (a source with thousands deleted). */
+const MAX_FILLER_VERSIONS = 1000;
 const RUN_PAGE = 1000;
 
 export async function copyBetweenServers(from: MlflowClient, to: MlflowClient, options: CopyOptions = {}): Promise<CopySummary> {
@@ -474,7 +476,12 @@ class Copier {
     const there = await collect((token) => this.to.searchModelVersions({ filter: `name = ${quoted(name)}`, maxResults: 1000, pageToken: token }));
     const bySource = new Map<string, ModelVersion>();
     // Keyed by origin: a version's own number, or the number it was copied from (so copying back finds it).
-    for (const version of there) if (version.name === name) bySource.set(tagValue(version.tags, SOURCE_VERSION_TAG) ?? version.version, version);
+    for (const version of there) {
+      if (version.name !== name) continue;
+      // A filler still there: an earlier copy was stopped between making and deleting it.
+      if (tagValue(version.tags, FILLER_VERSION_TAG) !== undefined) await this.to.deleteModelVersion(name, version.version);
+      else bySource.set(tagValue(version.tags, SOURCE_VERSION_TAG) ?? version.version, version);
+    }
     const numbers = new Map<string, string>();
     for (const version of versions) {
       const label = `Model ${name} version ${version.version}`;
@@ -488,7 +495,7 @@ class Copier {
           continue;
         }
         const versionTags = [...(version.tags ?? []).filter((tag) => !isCopyTag(tag.key)), { key: SOURCE_VERSION_TAG, value: origin }];
-        copy = (await this.to.post<{ model_version: ModelVersion }>(ROUTES.modelVersions.create, { name, ...lineage, description: version.description, tags: versionTags })).model_version;
+        copy = await this.createNumberedVersion(name, Number(version.version), { ...lineage, description: version.description, tags: versionTags }, label);
         this.summary.versions.copied += 1;
       } else {
         this.summary.versions.skipped += 1;
@@ -506,6 +513,27 @@ class Copier {
     for (const alias of source.aliases ?? []) {
       const version = numbers.get(alias.version);
       if (version && aliasesThere.get(alias.alias) !== version) await this.to.setAlias(name, alias.alias, version);
+    }
+  }
+
+  /**
+   * Makes the version so that it gets the number `wanted` where the destination allows it, as `models:/NAME/N`
+   * URIs in code name it. Servers number a model's versions themselves, one past the highest ever given
+   * (deleted ones included), so the numbers the source skipped (its deleted versions, or versions left out) are
+   * made and deleted here first; each try carries the filler tag until it is the one kept. A destination whose
+   * numbering is past `wanted` already gives the next number, and the summary says so.
+   */
+  private async createNumberedVersion(name: string, wanted: number, body: { source: string; run_id?: string; model_id?: string; description?: string; tags: KeyValue[] }, label: string): Promise<ModelVersion> {
+    const request = { name, ...body, tags: [...body.tags, { key: FILLER_VERSION_TAG, value: 'true' }] };
+    for (let fillers = 0; ; fillers++) {
+      this.check();
+      const made = (await this.to.post<{ model_version: ModelVersion }>(ROUTES.modelVersions.create, request)).model_version;
+      if (Number(made.version) >= wanted || fillers >= MAX_FILLER_VERSIONS) {
+        await this.to.post(ROUTES.modelVersions.deleteTag, { name, version: made.version, key: FILLER_VERSION_TAG }, 'DELETE');
+        if (Number(made.version) !== wanted) this.summary.notes.push(`${label} arrived as version ${made.version}: the destination's numbering of ${name} was past ${wanted} already.`);
+        return { ...made, tags: (made.tags ?? []).filter((tag) => tag.key !== FILLER_VERSION_TAG) };
+      }
+      await this.to.deleteModelVersion(name, made.version);
     }
   }
 

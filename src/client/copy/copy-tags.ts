@@ -9,6 +9,8 @@ export const SOURCE_RUN_TAG = `${COPY_TAG_PREFIX}source_run_id`;
 export const COMPLETE_TAG = `${COPY_TAG_PREFIX}complete`;
 export const SOURCE_MODEL_TAG = `${COPY_TAG_PREFIX}source_model_id`;
 export const SOURCE_VERSION_TAG = `${COPY_TAG_PREFIX}source_version`;
+/** A version made only to move the destination's numbering on, deleted at once (see createNumberedVersion). */
+export const FILLER_VERSION_TAG = `${COPY_TAG_PREFIX}filler`;
 
 /** MLflow's tag of a nested run's parent: remapped to the parent's copy. */
 export const PARENT_RUN_TAG = 'mlflow.parentRunId';
