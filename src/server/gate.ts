@@ -26,6 +26,8 @@ const HOP_HEADERS = ['authorization', 'connection', 'keep-alive', 'proxy-authori
 export async function startGate(options: GateOptions): Promise<RunningServer> {
   const log = options.log ?? (() => {});
   let port = 0;
+  /** Whether the last request found nobody behind the gate: said once per outage, not per request. */
+  let down = false;
   const server = createServer((req, res) => pass(req, res));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
@@ -42,6 +44,8 @@ export async function startGate(options: GateOptions): Promise<RunningServer> {
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${port}` };
     for (const name of HOP_HEADERS) delete headers[name];
     const upstream = forward({ socketPath: options.socketPath, method: req.method, path: req.url, headers }, (answer) => {
+      if (down) log('the server behind the gate answers');
+      down = false;
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.headers);
       answer.pipe(res);
       answer.once('error', () => res.destroy());
@@ -52,7 +56,8 @@ export async function startGate(options: GateOptions): Promise<RunningServer> {
         return;
       }
       // The server behind the gate is gone (or not up yet): 503, which clients take as "try again later".
-      log(`${req.method} ${req.url}: the server behind the gate did not answer (${error.code ?? error.message})`);
+      if (!down) log(`${req.method} ${req.url}: the server behind the gate does not answer (${error.code ?? error.message}); answering 503 until it does`);
+      down = true;
       if (!req.complete) res.setHeader('Connection', 'close');
       sendError(res, new HttpError(503, 'TEMPORARILY_UNAVAILABLE', `MLflow's server behind Runboard does not answer (${error.code ?? error.message}). Restart it from the status bar.`));
     });
