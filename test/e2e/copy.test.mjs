@@ -65,7 +65,7 @@ wb.test('Import into Runboard copies the connected mlflow.db into the local stor
   await h.statusBarItem(page, 'Runboard: local').waitFor({ state: 'visible', timeout: 60000 });
   for (const name of ['seed-manual', 'seed-sweep', 'seed-autolog', 'seed-registry']) await h.treeItem(page, name, { view: 'Experiments' }).waitFor({ state: 'visible', timeout: 30000 });
   await h.treeItem(page, 'seed-classifier', { view: 'Models' }).waitFor({ state: 'visible', timeout: 30000 });
-});
+}, { timeout: 300_000 });
 
 wb.test('Export to Server... copies the local store into a server the user enters (bearer token)', async ({ page }) => {
   const { target } = await prepared;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import * as h from './harness.mjs';
 
-test('in-extension-host suite', { timeout: 180000, skip: h.skipReason() }, async (t) => {
+test('in-extension-host suite', { timeout: 300_000, skip: h.skipReason() }, async (t) => {
   const report = await h.runInHost({ testsPath: path.join(h.E2E_DIR, 'inhost', 'index.cjs'), name: 'inhost' });
   console.log(`[e2e] in-host: node ${report.node}, vscode ${report.vscode}, remoteName ${report.remoteName}`);
   assert.ok(report.results.length > 0, 'the in-host suite ran tests');

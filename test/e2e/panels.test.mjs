@@ -304,5 +304,5 @@ wb.test('every panel is screenshotted in the dark and the light theme; a theme s
     assert.ok(contrast(colors.textColor, colors.background) >= 4.5, `${name}: axis text contrast ${contrast(colors.textColor, colors.background).toFixed(2)} is readable (WCAG AA)`);
   }
   await screenshotPanels(page, 'light');
-});
+}, { timeout: 300_000 });
 
