@@ -511,6 +511,20 @@ export async function panelFrame(page, kind, { heading, timeout = 30000 } = {}) 
   return found;
 }
 
+/**
+ * Opens a file of the expanded run's Artifacts folder in the Experiments view (the folder is clicked open first)
+ * and waits for its editor tab.
+ */
+export async function openArtifact(page, fileName) {
+  const artifacts = treeItem(page, 'Artifacts', { view: 'Experiments' }).first();
+  await artifacts.waitFor({ state: 'visible', timeout: 30000 });
+  await artifacts.click();
+  const file = treeItem(page, fileName, { view: 'Experiments' }).first();
+  await file.waitFor({ state: 'visible', timeout: 30000 });
+  await file.click();
+  await editorTab(page, fileName).waitFor({ state: 'visible', timeout: 30000 });
+}
+
 /** An editor tab by its label. */
 export function editorTab(page, label) {
   return page.locator('.part.editor .tabs-container .tab', { hasText: label });

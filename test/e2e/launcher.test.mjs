@@ -40,13 +40,7 @@ wb.test('Run Python File with Runboard: the run appears finished, with its outpu
   await run.waitFor({ state: 'visible', timeout: 30000 });
   await h.expectPoll(async () => (await run.locator('.codicon-pass').count()) > 0, { timeout: 30000, what: 'the run shows as finished' });
   await run.click();
-  const artifacts = h.treeItem(page, 'Artifacts', { view: 'Experiments' }).first();
-  await artifacts.waitFor({ state: 'visible', timeout: 30000 });
-  await artifacts.click();
-  const log = h.treeItem(page, 'output.log', { view: 'Experiments' }).first();
-  await log.waitFor({ state: 'visible', timeout: 30000 });
-  await log.click();
-  await h.editorTab(page, 'output.log').waitFor({ state: 'visible', timeout: 30000 });
+  await h.openArtifact(page, 'output.log');
   await h.expectPoll(async () => /final_loss/.test(await page.locator('.part.editor .view-lines').first().innerText().catch(() => '')), { timeout: 30000, what: 'the log artifact holds the script output' });
   await page.screenshot({ path: `${h.RESULTS_DIR}/launcher-run.png` });
 });

@@ -96,13 +96,7 @@ wb.test('the workspace\'s mlflow.db is offered; opened, its experiments, runs an
 
 wb.test('an artifact the client wrote next to the store opens in an editor', async ({ page }) => {
   await expand(h.treeItem(page, 'sgd-fast', { view: 'Experiments' }).first());
-  const artifacts = h.treeItem(page, 'Artifacts', { view: 'Experiments' }).first();
-  await artifacts.waitFor({ state: 'visible', timeout: 30000 });
-  await artifacts.click();
-  const summary = h.treeItem(page, 'summary.json', { view: 'Experiments' }).first();
-  await summary.waitFor({ state: 'visible', timeout: 30000 });
-  await summary.click();
-  await h.editorTab(page, 'summary.json').waitFor({ state: 'visible', timeout: 30000 });
+  await h.openArtifact(page, 'summary.json');
   await h.expectPoll(async () => /"lr": 0\.1/.test(await page.locator('.part.editor .view-lines').first().innerText().then((t) => t.replace(/\u00a0/g, ' '))), { timeout: 30000, what: 'summary.json shows lr 0.1' });
   await h.runCommand(page, 'View: Close All Editors');
 });

@@ -34,13 +34,7 @@ wb.test('a run is renamed from its context menu', async ({ page }) => {
 
 wb.test('a PNG artifact opens in the image preview', async ({ page }) => {
   await h.treeItem(page, 'second-run', { view: 'Experiments' }).click();
-  const artifacts = h.treeItem(page, 'Artifacts', { view: 'Experiments' }).first();
-  await artifacts.waitFor({ state: 'visible', timeout: 30000 });
-  await artifacts.click();
-  const png = h.treeItem(page, 'plot.png', { view: 'Experiments' }).first();
-  await png.waitFor({ state: 'visible', timeout: 30000 });
-  await png.click();
-  await h.editorTab(page, 'plot.png').waitFor({ state: 'visible', timeout: 30000 });
+  await h.openArtifact(page, 'plot.png');
   // VS Code's image preview draws the PNG in a webview: it must have decoded to a real size.
   const image = h.webviewFrame(page).locator('img');
   await image.waitFor({ state: 'visible', timeout: 30000 });
