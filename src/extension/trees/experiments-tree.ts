@@ -152,6 +152,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   private experimentNodes = new Map<string, ExperimentNode>();
   private rootState: 'unloaded' | 'loaded' | 'stale' = 'unloaded';
   private rootLoading: Promise<void> | undefined;
+  /** Bumped when the client changes: what a load begun for the previous client finds is dropped, not shown. */
+  private generation = 0;
   private rootError: string | undefined;
   /** The experiments loaded at least once: a lost connection then keeps them on screen. */
   private rootShown = false;
@@ -268,15 +270,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     if (!client || this.rootState === 'unloaded') return; // nothing shown yet: the first getChildren loads
     const before = this.rootSignature();
     if (this.rootState === 'loaded') this.rootState = 'stale';
-    this.rootLoading ??= this.loadExperiments(client).finally(() => (this.rootLoading = undefined));
-    await this.rootLoading;
+    const generation = this.generation;
+    await this.loadRoot(client);
+    if (generation !== this.generation) return; // another client since: reset() reloads everything
     if (this.rootSignature() !== before) {
       this.markAllStale(false, { keepRoot: true });
       this.changeEmitter.fire(undefined);
       return;
     }
     if (scope === 'root') return;
-    for (const experiment of this.experimentNodes.values()) await this.syncList(client, experiment);
+    for (const experiment of this.experimentNodes.values()) {
+      if (generation !== this.generation) return;
+      await this.syncList(client, experiment);
+    }
   }
 
   /** Reloads a shown run list; repaints its owner when the rows changed, else each run row that changed. */
@@ -490,8 +496,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   private async rootChildren(client: MlflowClient): Promise<ExperimentsNode[]> {
     if (this.rootState !== 'loaded') {
-      this.rootLoading ??= this.loadExperiments(client).finally(() => (this.rootLoading = undefined));
-      await this.rootLoading;
+      await this.loadRoot(client);
     }
     if (this.rootError !== undefined) return [messageNode('experiments', undefined, `Could not load experiments: ${this.rootError}`, 'error', this.rootError)];
     const nodes = [...this.experimentNodes.values()];
@@ -500,7 +505,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     return [...nodes.filter((n) => !deleted(n)).sort(byName), ...nodes.filter(deleted).sort(byName)];
   }
 
+  /** The root's load in flight, or a new one: one at a time, and one per client. */
+  private loadRoot(client: MlflowClient): Promise<void> {
+    if (!this.rootLoading) {
+      const loading = this.loadExperiments(client).finally(() => {
+        if (this.rootLoading === loading) this.rootLoading = undefined;
+      });
+      this.rootLoading = loading;
+    }
+    return this.rootLoading;
+  }
+
   private async loadExperiments(client: MlflowClient): Promise<void> {
+    const generation = this.generation;
     try {
       const experiments: Experiment[] = [];
       let pageToken: string | undefined;
@@ -510,6 +527,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         experiments.push(...page.items);
         pageToken = page.nextPageToken;
       } while (pageToken && ++pages < MAX_EXPERIMENT_PAGES);
+      if (generation !== this.generation) return;
       const next = new Map<string, ExperimentNode>();
       for (const experiment of experiments) {
         const id = experiment.experiment_id;
@@ -523,6 +541,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       this.rootError = undefined;
       this.rootShown = true;
     } catch (error) {
+      if (generation !== this.generation) return;
       if (isConnectionLost(error) && this.rootShown && this.rootError === undefined) {
         // Keep what is on screen (the views say it is stale); the refresh after the reconnect reloads it.
         this.rootState = 'loaded';
@@ -552,6 +571,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   }
 
   private async loadRunList(client: MlflowClient, owner: ExperimentNode | RunNode, list: RunList): Promise<void> {
+    const generation = this.generation;
     try {
       const runs: Run[] = [];
       let pageToken: string | undefined;
@@ -563,6 +583,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         pageToken = page.nextPageToken;
         loaded++;
       } while (pageToken && loaded < pages);
+      if (generation !== this.generation) return; // a list of the previous client's
       const previous = list.nodes;
       const seen = new Set<string>();
       list.nodes = [];
@@ -581,6 +602,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       list.expected.clear();
       list.shown = true;
     } catch (error) {
+      if (generation !== this.generation) return;
       if (isConnectionLost(error) && list.shown && list.error === undefined) {
         list.state = 'loaded'; // keep the rows shown; the refresh after the reconnect reloads them
         this.services.log.warn(`Runboard: could not refresh runs, keeping what is shown: ${errorMessage(error)}`);
@@ -829,6 +851,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   /** A new client (server restart, another server): everything is loaded afresh. */
   private reset(): void {
+    this.generation += 1;
+    this.rootLoading = undefined;
     for (const node of this.experimentNodes.values()) this.forgetList(node.runs);
     this.experimentNodes.clear();
     this.runNodes.clear();

@@ -43,6 +43,8 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
   private modelNodes = new Map<string, RegisteredModelNode>();
   private rootState: 'unloaded' | 'loaded' | 'stale' = 'unloaded';
   private rootLoading: Promise<void> | undefined;
+  /** Bumped when the client changes: what a load begun for the previous client finds is dropped, not shown. */
+  private generation = 0;
   private rootError: string | undefined;
   /** The models loaded at least once: a lost connection then keeps them on screen. */
   private rootShown = false;
@@ -115,14 +117,16 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
     const before = this.rootSignature();
     const prints = new Map([...this.modelNodes.values()].map((node) => [node.model.name, modelFingerprint(node.model)]));
     this.rootState = 'stale';
-    this.rootLoading ??= this.loadModels(client).finally(() => (this.rootLoading = undefined));
-    await this.rootLoading;
+    const generation = this.generation;
+    await this.loadRoot(client);
+    if (generation !== this.generation) return; // another client since: reset() reloads everything
     if (this.rootSignature() !== before) {
       for (const node of this.modelNodes.values()) if (node.versionsState === 'loaded') node.versionsState = 'stale';
       this.changeEmitter.fire(undefined);
       return;
     }
     for (const node of this.modelNodes.values()) {
+      if (generation !== this.generation) return;
       let changed = prints.get(node.model.name) !== modelFingerprint(node.model);
       if (node.versionsState === 'loaded') {
         const versionsBefore = versionsSignature(node);
@@ -168,14 +172,25 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
 
   private async rootChildren(client: MlflowClient): Promise<ModelsNode[]> {
     if (this.rootState !== 'loaded') {
-      this.rootLoading ??= this.loadModels(client).finally(() => (this.rootLoading = undefined));
-      await this.rootLoading;
+      await this.loadRoot(client);
     }
     if (this.rootError !== undefined) return [messageNode('models', undefined, `Could not load models: ${this.rootError}`, 'error', this.rootError)];
     return [...this.modelNodes.values()].sort((a, b) => a.model.name.localeCompare(b.model.name));
   }
 
+  /** The root's load in flight, or a new one: one at a time, and one per client. */
+  private loadRoot(client: MlflowClient): Promise<void> {
+    if (!this.rootLoading) {
+      const loading = this.loadModels(client).finally(() => {
+        if (this.rootLoading === loading) this.rootLoading = undefined;
+      });
+      this.rootLoading = loading;
+    }
+    return this.rootLoading;
+  }
+
   private async loadModels(client: MlflowClient): Promise<void> {
+    const generation = this.generation;
     try {
       const models: RegisteredModel[] = [];
       let pageToken: string | undefined;
@@ -185,6 +200,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
         models.push(...page.items);
         pageToken = page.nextPageToken;
       } while (pageToken && ++pages < MAX_PAGES);
+      if (generation !== this.generation) return;
       const next = new Map<string, RegisteredModelNode>();
       for (const model of models) {
         const existing = this.modelNodes.get(model.name);
@@ -196,6 +212,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
       this.rootError = undefined;
       this.rootShown = true;
     } catch (error) {
+      if (generation !== this.generation) return;
       if (isConnectionLost(error) && this.rootShown && this.rootError === undefined) {
         this.rootState = 'loaded'; // keep what is on screen; the refresh after the reconnect reloads it
         this.services.log.warn(`Runboard: could not refresh registered models, keeping what is shown: ${errorMessage(error)}`);
@@ -310,6 +327,8 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
   }
 
   private reset(): void {
+    this.generation += 1;
+    this.rootLoading = undefined;
     this.modelNodes.clear();
     this.rootState = 'unloaded';
     this.rootError = undefined;
