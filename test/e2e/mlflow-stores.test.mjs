@@ -122,9 +122,15 @@ wb.test('the 2.x store opens from the palette after the upgrade the user agrees 
   await expectSeedShown(page);
   assert.equal(fs.readdirSync(path.join(workspace, 'legacy')).some((name) => name.startsWith('mlflow.db.backup-')), true, 'a backup was kept');
   await h.expectPoll(() => serversOn(path.join(workspace, 'mlflow.db')).length === 0, { timeout: 30000, what: 'the first store\'s server stopped' });
+  // A script writing straight into the open mlflow.db (as `sqlite:///mlflow.db` scripts do) shows up too; the
+  // experiment it makes also tells the stores apart, whose seeds have the same names.
+  execFileSync(PYTHON, ['-c', `import mlflow; mlflow.set_tracking_uri(${JSON.stringify(`sqlite:///${path.join(workspace, 'legacy', 'mlflow.db')}`)}); mlflow.create_experiment("only-in-legacy")`], { env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' } });
+  await h.treeItem(page, 'only-in-legacy', { view: 'Experiments' }).waitFor({ state: 'visible', timeout: 60000 });
 
   await openFromPalette(page, 'filestore/mlruns');
   await h.statusBarItem(page, 'Runboard: filestore/mlruns').waitFor({ state: 'visible', timeout: STARTUP });
+  // Until the file store's first load returns, VS Code keeps the previous store's rows on screen.
+  await h.expectPoll(async () => (await h.treeItem(page, 'only-in-legacy', { view: 'Experiments' }).count()) === 0, { timeout: 60000, what: 'the rows of the file store, not of legacy/mlflow.db' });
   await expectSeedShown(page);
   await page.screenshot({ path: `${h.RESULTS_DIR}/mlflow-stores-filestore.png` });
 }, { timeout: 480_000 });
