@@ -155,6 +155,8 @@ describe('MLflow\'s server on an existing store', () => {
     await server.stop();
     assert.equal((await server.exited).requested, true);
     assert.deepEqual(liveInGroup(server.pid), [], 'the whole process group is gone');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the last lines it printed reach the log
+    assert.deepEqual(output.filter((line) => /Fatal Python error|Traceback/.test(line)), [], 'it stops cleanly: no crash in the log');
   });
 
   it('only who holds the token reaches it: MLflow\'s server is on a socket in a private folder, the gate checks token and Host', async () => {

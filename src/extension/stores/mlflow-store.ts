@@ -107,11 +107,13 @@ export function storeLabel(store: MlflowStore, workspaceFolder?: string): string
  * `python -m mlflow` plus a watch on Runboard: stdin is a pipe nobody writes to, so it reaches end of file only
  * when the extension host is gone, however it ended (deactivation stops the server before; a crash or a kill -9
  * does not). Then the server's whole process group is told to stop, so no MLflow server outlives its window.
+ * os.read, not sys.stdin: a daemon thread blocked in the buffered reader holds its lock, and Python aborts
+ * with "Fatal Python error: _enter_buffered_busy" when the server exits on SIGTERM meanwhile.
  */
 const PARENT_WATCH_BOOTSTRAP = [
   'import os, runpy, signal, sys, threading, time',
   'def watch_runboard():',
-  '    while sys.stdin.buffer.read(65536):',
+  '    while os.read(0, 65536):',
   '        pass',
   '    os.killpg(0, signal.SIGTERM)',
   '    time.sleep(5)',
