@@ -258,16 +258,24 @@ export async function openWorkbench(opts = {}) {
       let shot = '(no screenshot)';
       try { shot = await session.screenshot(name); } catch (e) { shot = `(screenshot failed: ${e.message})`; }
       const tail = server.extHostLogTail(120);
+      const channel = server.channelLog().split('\n');
+      const sidebar = await session.page?.locator('.part.sidebar').innerText({ timeout: 2000 }).catch((e) => `(not read: ${e.message})`);
       const extra = [
         `error: ${error?.stack || error}`,
         `screenshot: ${shot}`,
         `page errors: ${(browser?.pageErrors || []).slice(-10).join('\n  ') || '(none)'}`,
+        `--- side bar text\n${sidebar}`,
         `--- code-server output (tail)\n${server.output().split('\n').slice(-30).join('\n')}`,
         `--- remoteexthost.log (tail)\n${tail}`,
+        `--- Runboard output channel\n${channel.join('\n')}`,
       ].join('\n');
       fs.writeFileSync(`${base}.log`, extra + '\n');
+      // CI keeps only the end of the output before a failure: what tells most goes last, the side bar as the
+      // user saw it and our own log, not the extension host's activation noise.
       console.log(`[e2e] FAILED ${name}: screenshot ${shot}, log ${base}.log`);
-      console.log(tail.split('\n').map((l) => `  exthost| ${l}`).join('\n'));
+      console.log(tail.split('\n').slice(-15).map((l) => `  exthost| ${l}`).join('\n'));
+      console.log(channel.slice(-60).map((l) => `  runboard| ${l}`).join('\n'));
+      console.log(String(sidebar).split('\n').slice(0, 60).map((l) => `  sidebar| ${l}`).join('\n'));
     },
     async close() {
       if (process.env.E2E_LOG) console.log(server.extHostLogTail(400));
