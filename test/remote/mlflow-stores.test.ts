@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MlflowClient } from '../../src/client/mlflow-client';
-import { findStores, storeAt, storeLabel, type MlflowStore } from '../../src/extension/stores/mlflow-store';
+import { findStores, isRoutineRequestLine, storeAt, storeLabel, type MlflowStore } from '../../src/extension/stores/mlflow-store';
 import type { FixtureStore, StoreKind as Kind } from '../stores/make-stores.mjs' with { 'resolution-mode': 'import' };
 import { checkMlflow, MlflowMissingError, OutdatedSchemaError, schemaOf, startStoreServer, upgradeSchema, type StoreServer } from '../../src/extension/stores/store-server';
 
@@ -152,6 +152,13 @@ describe('MLflow\'s server on an existing store', () => {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'loopback only');
     await assertSeedReadable(server, seed);
     assert.ok(output.some((line) => /Uvicorn running on unix socket/.test(line)), 'the server\'s output reaches the log');
+    // Its access log: requests that worked are routine (trace level), one that failed is not.
+    await assert.rejects(clientOf(server).getExperiment('424242'), /No Experiment with id=424242 exists/);
+    const requests = output.filter((line) => /HTTP\/1\.1"/.test(line));
+    assert.ok(requests.some((line) => /experiments\/search/.test(line) && isRoutineRequestLine(line)), `a search that worked is routine: ${requests.join('\n')}`);
+    const failed = requests.filter((line) => /experiments\/get/.test(line));
+    assert.ok(failed.length > 0 && failed.every((line) => !isRoutineRequestLine(line)), `the failed get stays visible: ${failed.join('\n')}`);
+    assert.equal(output.filter((line) => /Uvicorn running|Started server process/.test(line)).some(isRoutineRequestLine), false);
     await server.stop();
     assert.equal((await server.exited).requested, true);
     assert.deepEqual(liveInGroup(server.pid), [], 'the whole process group is gone');

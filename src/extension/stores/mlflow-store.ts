@@ -175,6 +175,15 @@ function pythonShellQuote(word: string): string {
   return `'${word.replace(/'/g, `'"'"'`)}'`;
 }
 
+/**
+ * A line of uvicorn's access log for a request that succeeded (`INFO: - "GET /api/... HTTP/1.1" 200 OK`): the
+ * views poll every few seconds and a training script logs each point, so these go to the log at trace level;
+ * failed requests, startup and errors stay visible.
+ */
+export function isRoutineRequestLine(line: string): boolean {
+  return /"[A-Z]+ \S+ HTTP\/[\d.]+" [23]\d\d\b/.test(line);
+}
+
 /** The URI `mlflow db upgrade` takes for a SQLite store. */
 export function sqliteUri(store: MlflowStore): string {
   return `sqlite:///${store.path}`;

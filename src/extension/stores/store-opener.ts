@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { saveChoice } from '../backend';
 import { shellQuote } from '../remote-settings';
 import { resolvePythonInterpreter, type PythonInterpreter } from '../python/interpreter';
-import { findStores, storeAt, storeLabel, type MlflowStore } from './mlflow-store';
+import { findStores, isRoutineRequestLine, storeAt, storeLabel, type MlflowStore } from './mlflow-store';
 import { checkMlflow, MlflowMissingError, OutdatedSchemaError, ServerStartError, startStoreServer, upgradeSchema, type StoreServer } from './store-server';
 
 const NEVER_OFFER_KEY = 'runboard.mlflowStores.neverOffer';
@@ -166,7 +166,7 @@ export class MlflowStoreOpener implements vscode.Disposable {
   /** Checks mlflow, starts the server (upgrading an old schema if the user agrees); undefined when it did not. */
   private async startWithProgress(store: MlflowStore, label: string, interpreter: PythonInterpreter): Promise<StoreServer | undefined> {
     const python = interpreter.command;
-    const log = (line: string) => this.host.log.info(`[mlflow server ${label}] ${line}`);
+    const log = (line: string) => (isRoutineRequestLine(line) ? this.host.log.trace(`[mlflow server ${label}] ${line}`) : this.host.log.info(`[mlflow server ${label}] ${line}`));
     const title = `Runboard: starting MLflow server on ${label}…`;
     const attempt = () =>
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
