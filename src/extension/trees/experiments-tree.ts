@@ -26,7 +26,7 @@ import {
   topLevelRunsFilter,
   truncate,
 } from './format';
-import { errorMessage, formatTimestamp, isConnectionLost, messageItem, messageNode, runsPageSize, Tooltip, type MessageNode } from './tree-util';
+import { errorMessage, formatTimestamp, isConnectionLost, LoadRetry, messageItem, messageNode, runsPageSize, Tooltip, type MessageNode } from './tree-util';
 
 // ------------------------------------------------------------ nodes
 
@@ -148,7 +148,8 @@ function tagValue(run: Run, key: string): string | undefined {
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ExperimentsNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  private readonly retry = new LoadRetry(() => this.retryFailed());
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.retry];
   private experimentNodes = new Map<string, ExperimentNode>();
   private rootState: 'unloaded' | 'loaded' | 'stale' = 'unloaded';
   private rootLoading: Promise<void> | undefined;
@@ -540,6 +541,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       this.rootState = 'loaded';
       this.rootError = undefined;
       this.rootShown = true;
+      this.retry.succeeded();
     } catch (error) {
       if (generation !== this.generation) return;
       if (isConnectionLost(error) && this.rootShown && this.rootError === undefined) {
@@ -551,6 +553,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       this.rootError = errorMessage(error);
       this.rootState = 'stale';
       this.services.log.warn(`Runboard: could not load experiments: ${this.rootError}`);
+      this.retry.failed(error);
     }
   }
 
@@ -601,6 +604,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       for (const runId of seen) list.skipped.delete(runId);
       list.expected.clear();
       list.shown = true;
+      this.retry.succeeded();
     } catch (error) {
       if (generation !== this.generation) return;
       if (isConnectionLost(error) && list.shown && list.error === undefined) {
@@ -611,6 +615,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       list.error = errorMessage(error);
       list.state = 'stale';
       this.services.log.warn(`Runboard: could not load runs: ${list.error}`);
+      this.retry.failed(error);
     }
   }
 
@@ -849,8 +854,25 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     list.skipped.clear();
   }
 
+  /** LoadRetry: the root again if it shows an error, else each run list that does. */
+  private retryFailed(): void {
+    if (this.rootError !== undefined) {
+      this.rootState = 'stale';
+      this.changeEmitter.fire(undefined);
+      return;
+    }
+    const owners = [...this.experimentNodes.values(), ...this.runNodes.values()];
+    for (const owner of owners) {
+      const list = this.listOf(owner);
+      if (list.error === undefined) continue;
+      list.state = 'stale';
+      this.changeEmitter.fire(owner);
+    }
+  }
+
   /** A new client (server restart, another server): everything is loaded afresh. */
   private reset(): void {
+    this.retry.cancel();
     this.generation += 1;
     this.rootLoading = undefined;
     for (const node of this.experimentNodes.values()) this.forgetList(node.runs);

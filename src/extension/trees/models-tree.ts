@@ -3,7 +3,7 @@ import type { ModelVersion, RegisteredModel } from '../../api/wire';
 import type { MlflowClient } from '../../client/mlflow-client';
 import type { DataChange, Services } from '../services';
 import { aliasesOfVersion, compareVersionsDescending, firstLine, latestVersion, modelVersionContextValue, quoteFilterString, truncate, versionDescription } from './format';
-import { errorMessage, formatTimestamp, isConnectionLost, isMissingEndpoint, messageItem, messageNode, Tooltip, type MessageNode } from './tree-util';
+import { errorMessage, formatTimestamp, isConnectionLost, isMissingEndpoint, LoadRetry, messageItem, messageNode, Tooltip, type MessageNode } from './tree-util';
 
 export class RegisteredModelNode {
   readonly kind = 'registeredModel';
@@ -39,7 +39,8 @@ const MAX_PAGES = 50;
 export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ModelsNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  private readonly retry = new LoadRetry(() => this.retryFailed());
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.retry];
   private modelNodes = new Map<string, RegisteredModelNode>();
   private rootState: 'unloaded' | 'loaded' | 'stale' = 'unloaded';
   private rootLoading: Promise<void> | undefined;
@@ -211,6 +212,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
       this.rootState = 'loaded';
       this.rootError = undefined;
       this.rootShown = true;
+      this.retry.succeeded();
     } catch (error) {
       if (generation !== this.generation) return;
       if (isConnectionLost(error) && this.rootShown && this.rootError === undefined) {
@@ -230,6 +232,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
       }
       this.rootError = errorMessage(error);
       this.services.log.warn(`Runboard: could not load registered models: ${this.rootError}`);
+      this.retry.failed(error);
     }
   }
 
@@ -267,6 +270,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
         });
       node.versionsState = 'loaded';
       node.versionsError = undefined;
+      this.retry.succeeded();
     } catch (error) {
       if (isConnectionLost(error) && node.versions.length > 0 && node.versionsError === undefined) {
         node.versionsState = 'loaded'; // keep what is on screen; the refresh after the reconnect reloads it
@@ -275,6 +279,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
       node.versionsState = 'stale';
       node.versionsError = errorMessage(error);
       this.services.log.warn(`Runboard: could not load versions of ${node.model.name}: ${node.versionsError}`);
+      this.retry.failed(error);
     }
   }
 
@@ -326,7 +331,22 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
     return item;
   }
 
+  /** LoadRetry: the root again if it shows an error, else each model whose versions do. */
+  private retryFailed(): void {
+    if (this.rootError !== undefined) {
+      this.rootState = 'stale';
+      this.changeEmitter.fire(undefined);
+      return;
+    }
+    for (const node of this.modelNodes.values()) {
+      if (node.versionsError === undefined) continue;
+      node.versionsState = 'stale';
+      this.changeEmitter.fire(node);
+    }
+  }
+
   private reset(): void {
+    this.retry.cancel();
     this.generation += 1;
     this.rootLoading = undefined;
     this.modelNodes.clear();

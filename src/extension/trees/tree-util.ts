@@ -82,3 +82,48 @@ export function runsPageSize(): number {
   const configured = vscode.workspace.getConfiguration('runboard').get<number>('runs.pageSize', 200);
   return Number.isFinite(configured) ? Math.min(5000, Math.max(10, Math.floor(configured))) : 200;
 }
+
+const FIRST_RETRY_MS = 5000;
+const MAX_RETRY_MS = 60_000;
+
+/**
+ * A view's failed loads try again on their own, so an error row from a passing failure (a 500, a timeout, a
+ * server that was restarting) goes away without a manual refresh: first after 5 s, then twice as long each
+ * time up to a minute, back to 5 s once a load works. Not for refused credentials: those wait for the user.
+ */
+export class LoadRetry implements vscode.Disposable {
+  private timer: NodeJS.Timeout | undefined;
+  private delayMs = FIRST_RETRY_MS;
+
+  constructor(private readonly retry: () => void) {}
+
+  /** A load failed with `error`: the failed parts are retried after the current delay (one timer at a time). */
+  failed(error: unknown): void {
+    if (this.timer || isRefused(error)) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.retry();
+    }, this.delayMs);
+    this.delayMs = Math.min(MAX_RETRY_MS, this.delayMs * 2);
+  }
+
+  /** A load worked: the next failure is retried soon again. */
+  succeeded(): void {
+    this.delayMs = FIRST_RETRY_MS;
+  }
+
+  /** Another client: nothing of the previous one is retried. */
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.delayMs = FIRST_RETRY_MS;
+  }
+
+  dispose(): void {
+    this.cancel();
+  }
+}
+
+function isRefused(error: unknown): boolean {
+  return error instanceof MlflowApiError && (error.code === 'UNAUTHENTICATED' || error.code === 'PERMISSION_DENIED' || error.status === 401 || error.status === 403);
+}

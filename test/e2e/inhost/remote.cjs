@@ -8,6 +8,7 @@ const vscode = require('vscode');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -172,6 +173,56 @@ const tests = {
     await poll(() => runboard.remote.status.kind === 'connected', 'connected again', 40000);
     assert.equal(tree.view.message, undefined);
     assert.equal(runboard.backend.stale, undefined);
+  },
+
+  async 'a view whose load failed retries on its own: the error row goes away with no refresh'() {
+    const { runboard } = await api();
+    await remote.call('registered-models/create', { name: 'flaky-registry-model' });
+    // A proxy in front of the remote that fails the Models view's load (not the poller's) while `failing`.
+    let failing = true;
+    let failed = 0;
+    const target = new URL(remote.url);
+    const proxy = http.createServer((req, res) => {
+      if (failing && /registered-models\/search/.test(req.url) && /max_results=500/.test(req.url)) {
+        failed++;
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ error_code: 'INTERNAL_ERROR', message: 'database is locked (injected by the test)' }));
+        return;
+      }
+      const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${proxy.address().port}`;
+    const connect = (url) => prompting([url, { pick: 'Bearer token' }, TOKEN], (message) => assert.fail(message), () => vscode.commands.executeCommand('runboard.connectServer'));
+    try {
+      await connect(proxyUrl);
+      const models = runboard.trees.models;
+      const rows = await models.getChildren();
+      assert.equal(rows.length, 1, JSON.stringify(rows));
+      assert.match(rows[0].text, /^Could not load models: database is locked/);
+      await sleep(1500); // the refresh that follows a switch (debounced 400 ms) has run, and failed too
+      assert.ok(failed >= 2, `the proxy failed ${failed} loads`);
+      let repaints = 0;
+      const subscription = models.onDidChangeTreeData(() => repaints++);
+      try {
+        failing = false;
+        // Nobody refreshes: the tree asks VS Code to repaint by itself once its retry is due (5 s).
+        await poll(() => repaints > 0, 'the Models view retrying on its own', 15000);
+      } finally {
+        subscription.dispose();
+      }
+      const names = (await models.getChildren()).map((row) => row.model?.name ?? row.text);
+      assert.deepEqual(names, ['flaky-registry-model']);
+    } finally {
+      await connect(remote.url);
+      proxy.closeAllConnections();
+      proxy.close();
+    }
   },
 
   async 'Use Local Store: the local server again, and its URL and token in terminals'() {
