@@ -14,7 +14,7 @@ export interface Snapshot {
   readonly runs: ReadonlyMap<string, string>;
   /** Runs in RUNNING state among `runs` (callers poll faster while something trains). */
   readonly running: ReadonlySet<string>;
-  /** Undefined when the server has no model registry. */
+  /** Undefined when the server has no model registry, or its registry fails (runs still refresh). */
   readonly models: string | undefined;
 }
 
@@ -39,7 +39,9 @@ export async function takeSnapshot(client: MlflowClient): Promise<Snapshot> {
       .searchRegisteredModels({ orderBy: ['last_updated_timestamp DESC'], maxResults: RECENT_MODELS })
       .then((page) => JSON.stringify(page.items.map(modelPrint)))
       .catch((error: unknown) => {
-        if (isMissingRoute(error)) return undefined;
+        // No registry, or a registry that fails on its own (a 500 of its store): runs keep refreshing live; the
+        // Models view shows that error itself. Only losing the server or the credentials fails the snapshot.
+        if (isRegistryFailure(error)) return undefined;
         throw error;
       }),
   ]);
@@ -92,6 +94,10 @@ function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>)
   return true;
 }
 
-function isMissingRoute(error: unknown): boolean {
-  return error instanceof MlflowApiError && (error.code === 'ENDPOINT_NOT_FOUND' || error.code === 'NOT_IMPLEMENTED');
+function isRegistryFailure(error: unknown): boolean {
+  if (!(error instanceof MlflowApiError)) return false;
+  if (error.code === 'ENDPOINT_NOT_FOUND' || error.code === 'NOT_IMPLEMENTED') return true;
+  const lost = error.code === 'UNREACHABLE' || error.status === 502 || error.status === 503 || error.status === 504;
+  const refused = error.status === 401 || error.status === 403;
+  return !lost && !refused;
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { takeSnapshot } from '../../src/client/change-probe';
 import { MlflowApiError, MlflowClient, type RequestOutcome } from '../../src/client/mlflow-client';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { TrackingStore } from '../../src/store/tracking-store';
@@ -108,5 +109,50 @@ describe('MlflowClient against peers that answer badly', () => {
         await assert.rejects(client.searchExperiments(), (e: unknown) => e instanceof MlflowApiError && e.code === 'INVALID_RESPONSE' && /not JSON.*Check the URL/.test(e.message));
       },
     );
+  });
+});
+
+describe('the change probe of a server whose registry fails', () => {
+  /** A proxy in front of the test's runboard server that answers registry searches with `status`. */
+  async function withFailingRegistry(status: number, work: (client: MlflowClient) => Promise<void>): Promise<void> {
+    const target = new URL(server.url);
+    const proxy = createServer((incoming, response) => {
+      if (/registered-models\/search/.test(incoming.url ?? '')) {
+        response.writeHead(status, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify({ error_code: status === 503 ? 'TEMPORARILY_UNAVAILABLE' : 'INTERNAL_ERROR', message: 'the registry store failed' }));
+        return;
+      }
+      const upstream = request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: target.host } }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      incoming.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as AddressInfo;
+    try {
+      await work(new MlflowClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000, credentials: { kind: 'bearer', token: TOKEN } }));
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  }
+
+  test('a registry that fails with a 500 does not stop runs from refreshing: the snapshot has them, models unknown', async () => {
+    const experiment = await client.createExperiment('probe-with-broken-registry');
+    const run = await client.createRun({ experimentId: experiment, runName: 'still-live' });
+    await withFailingRegistry(500, async (proxied) => {
+      const snapshot = await takeSnapshot(proxied);
+      assert.ok(snapshot.experiments.has(experiment));
+      assert.ok(snapshot.runs.has(run.run_id));
+      assert.ok(snapshot.running.has(run.run_id));
+      assert.equal(snapshot.models, undefined);
+    });
+  });
+
+  test('a 503 (the server behind a gate or proxy is down) still fails the snapshot: the views go stale', async () => {
+    await withFailingRegistry(503, async (proxied) => {
+      await assert.rejects(takeSnapshot(proxied), (e: unknown) => e instanceof MlflowApiError && e.status === 503);
+    });
   });
 });
