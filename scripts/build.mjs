@@ -71,6 +71,17 @@ function copyParserFiles() {
 }
 copyParserFiles();
 
+/**
+ * The WebAssembly SQLite driver's module: node-sqlite3-wasm is bundled into the server worker and the CLI,
+ * and loads its .wasm from the bundle's own folder (its __dirname), so it goes beside them in dist/.
+ */
+function copySqliteWasm() {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('node-sqlite3-wasm');
+  copyFileSync(join(dirname(entry), 'node-sqlite3-wasm.wasm'), 'dist/node-sqlite3-wasm.wasm');
+}
+copySqliteWasm();
+
 if (watch) {
   for (const options of builds) {
     const context = await esbuild.context(options);

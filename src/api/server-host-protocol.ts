@@ -8,13 +8,22 @@ export interface ServerWorkerOptions {
   /** Preferred port; 0 or a taken port falls back to a free one. */
   readonly port: number;
   readonly token: string;
+  /** The `runboard.store.driver` setting: `auto` or a driver's name (node:sqlite, better-sqlite3, wasm). */
+  readonly sqliteDriver: string;
 }
 
 export type WorkerMessage =
-  | { readonly type: 'ready'; readonly url: string; readonly port: number; readonly startedInMs: number }
+  | {
+      readonly type: 'ready';
+      readonly url: string;
+      readonly port: number;
+      readonly startedInMs: number;
+      /** The SQLite driver that serves the store and why the ones before it were passed over, in one line. */
+      readonly driver: string;
+    }
   | { readonly type: 'change'; readonly kind: 'experiment' | 'run' | 'model'; readonly id: string }
   | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'failed'; readonly code: 'STORE_LOCKED' | 'NATIVE_MODULE' | 'PORT' | 'OTHER'; readonly message: string };
+  | { readonly type: 'failed'; readonly code: 'STORE_LOCKED' | 'NO_SQLITE_DRIVER' | 'PORT' | 'OTHER'; readonly message: string };
 
 export type HostMessage = { readonly type: 'stop' };
 

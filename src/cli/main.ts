@@ -2,12 +2,17 @@ import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { COPY_USAGE, CopyUsageError, copyCommand } from './copy';
 import { startServer } from '../server/server';
+import { lockStoreFolder, storeLeaseUrl } from '../server/store-lock';
+import { chooseDriver, describeDriverChoice, parseDriverPreference, preferenceFromEnvironment } from '../store/drivers/open';
 import { TrackingStore } from '../store/tracking-store';
 
-const SERVE_USAGE = `Usage: runboard serve --store DIR [--host 127.0.0.1] [--port 5000] [--token TOKEN]
+const SERVE_USAGE = `Usage: runboard serve --store DIR [--host 127.0.0.1] [--port 5000] [--token TOKEN] [--driver auto]
 
 Serves the MLflow REST API over the Runboard store in DIR, so the mlflow client logs into it:
-  export MLFLOW_TRACKING_URI=http://127.0.0.1:5000   (and MLFLOW_TRACKING_TOKEN when --token is set)`;
+  export MLFLOW_TRACKING_URI=http://127.0.0.1:5000   (and MLFLOW_TRACKING_TOKEN when --token is set)
+One process serves a store at a time (a VS Code window, another runboard serve): a second one is refused.
+--driver picks the SQLite driver: auto (default, or RUNBOARD_SQLITE_DRIVER): node:sqlite where the runtime has
+it, else better-sqlite3 where its compiled module loads, else wasm (SQLite compiled to WebAssembly).`;
 const USAGE = `${SERVE_USAGE}\n\n${COPY_USAGE}`;
 
 async function serve(args: string[]): Promise<void> {
@@ -18,6 +23,7 @@ async function serve(args: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '5000' },
       token: { type: 'string' },
+      driver: { type: 'string' },
     },
     strict: true,
   });
@@ -25,8 +31,27 @@ async function serve(args: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${values.port}'.`);
 
+  let preference;
+  try {
+    preference = values.driver === undefined ? preferenceFromEnvironment() : parseDriverPreference(values.driver);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const storeDir = resolve(values.store);
-  const store = TrackingStore.open(storeDir);
+  const release = lockStoreFolder(storeDir);
+  if (!release) {
+    const url = storeLeaseUrl(storeDir);
+    throw new Error(`Another process serves the store in ${storeDir}${url ? ` (at ${url})` : ''}. Stop it, or point the client at it.`);
+  }
+  let store: TrackingStore;
+  try {
+    const choice = chooseDriver(preference);
+    console.error(`SQLite driver: ${describeDriverChoice(choice)}`);
+    store = TrackingStore.open(storeDir, { driverChoice: choice });
+  } catch (error) {
+    release();
+    throw error;
+  }
   let server;
   try {
     server = await startServer({
@@ -39,6 +64,7 @@ async function serve(args: string[]): Promise<void> {
     });
   } catch (error) {
     store.close();
+    release();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new UsageError(`Port ${port} is already in use. Pick another with --port, or --port 0 for any free port.`);
     }
@@ -53,6 +79,7 @@ async function serve(args: string[]): Promise<void> {
     stopping = true;
     await server.close();
     store.close();
+    release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -78,6 +78,15 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
     });
     this.disposables.push(this.stores);
     this.disposables.push(registerLaunchCommands(context, this));
+    this.disposables.push(vscode.workspace.onDidChangeConfiguration((event) => this.onConfiguration(event)));
+  }
+
+  /** A new SQLite driver choice applies to the next start of the server: offer it now rather than at the next reload. */
+  private onConfiguration(event: vscode.ConfigurationChangeEvent): void {
+    if (!event.affectsConfiguration('runboard.store.driver') || this.remoteBackend) return;
+    void vscode.window.showInformationMessage('Runboard: the SQLite driver setting takes effect when the tracking server restarts.', 'Restart Server').then((choice) => {
+      if (choice === 'Restart Server') void vscode.commands.executeCommand('runboard.restartServer');
+    });
   }
 
   get client(): MlflowClient | undefined {
@@ -155,9 +164,12 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
       this.log.info(`Activation to server ready: ${Date.now() - this.activatedAt} ms`);
       void this.offerGitignore();
     } else if (state.kind === 'failed') {
-      void vscode.window.showErrorMessage(`Runboard: ${state.message} ${state.nextStep}`, 'Show Log', 'Restart Server').then((choice) => {
+      const actions = state.noLocalStore ? ['Connect to MLflow Server...', 'Open MLflow Store...', 'Show Log'] : ['Show Log', 'Restart Server'];
+      void vscode.window.showErrorMessage(`Runboard: ${state.message} ${state.nextStep}`, ...actions).then((choice) => {
         if (choice === 'Show Log') this.log.show();
         if (choice === 'Restart Server') void vscode.commands.executeCommand('runboard.restartServer');
+        if (choice === 'Connect to MLflow Server...') void vscode.commands.executeCommand('runboard.connectServer');
+        if (choice === 'Open MLflow Store...') void vscode.commands.executeCommand('runboard.openMlflowStore');
       });
     }
   }

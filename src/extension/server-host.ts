@@ -7,8 +7,22 @@ import { LEASE_FILE, LOCK_FILE, type HostMessage, type ServerLease, type ServerW
 
 export type ServerState =
   | { readonly kind: 'starting' }
-  | { readonly kind: 'ready'; readonly url: string; readonly token: string; readonly owner: 'this-window' | 'other-window'; readonly startedInMs: number }
-  | { readonly kind: 'failed'; readonly message: string; readonly nextStep: string }
+  | {
+      readonly kind: 'ready';
+      readonly url: string;
+      readonly token: string;
+      readonly owner: 'this-window' | 'other-window';
+      readonly startedInMs: number;
+      /** The SQLite driver serving the store and why others were passed over (this window's worker only). */
+      readonly driver?: string;
+    }
+  | {
+      readonly kind: 'failed';
+      readonly message: string;
+      readonly nextStep: string;
+      /** No SQLite driver works in this host: restarting cannot help, a server or an MLflow store can. */
+      readonly noLocalStore?: boolean;
+    }
   | { readonly kind: 'stopped' };
 
 const PORT_KEY = 'runboard.server.port';
@@ -128,7 +142,12 @@ export class ServerHost implements vscode.Disposable {
   }
 
   private startWorker(token: string): Promise<ServerState> {
-    const options: ServerWorkerOptions = { storeDir: this.storeDir, port: this.context.workspaceState.get<number>(PORT_KEY) ?? 0, token };
+    const options: ServerWorkerOptions = {
+      storeDir: this.storeDir,
+      port: this.context.workspaceState.get<number>(PORT_KEY) ?? 0,
+      token,
+      sqliteDriver: vscode.workspace.getConfiguration('runboard').get<string>('store.driver') || 'auto',
+    };
     const script = join(this.context.extensionPath, 'dist', 'server-worker.js');
     this.log.info(`Starting the tracking server on the store ${this.storeDir}`);
     const worker = new Worker(script, { workerData: options });
@@ -146,8 +165,8 @@ export class ServerHost implements vscode.Disposable {
         switch (message.type) {
           case 'ready':
             void this.context.workspaceState.update(PORT_KEY, message.port);
-            this.log.info(`Tracking server ready at ${message.url} (${message.startedInMs} ms in the worker)`);
-            settle({ kind: 'ready', url: message.url, token, owner: 'this-window', startedInMs: message.startedInMs });
+            this.log.info(`Tracking server ready at ${message.url} (${message.startedInMs} ms in the worker); SQLite driver: ${message.driver}`);
+            settle({ kind: 'ready', url: message.url, token, owner: 'this-window', startedInMs: message.startedInMs, driver: message.driver });
             break;
           case 'change':
             this.changeEmitter.fire({ kind: message.kind, id: message.id });
@@ -163,8 +182,7 @@ export class ServerHost implements vscode.Disposable {
       });
       worker.on('error', (error) => {
         this.log.error(`Tracking server worker crashed: ${error.stack ?? error.message}`);
-        const native = /better.sqlite3|NODE_MODULE_VERSION|invalid ELF|bindings/.test(String(error.message));
-        settle(failure(native ? 'NATIVE_MODULE' : 'OTHER', error.message));
+        settle(failure('OTHER', error.message));
       });
       worker.on('exit', (code) => {
         if (this.worker === worker) {
@@ -190,11 +208,12 @@ function ownedByThisProcess(path: string): boolean {
 
 function failure(code: string, message: string): ServerState {
   switch (code) {
-    case 'NATIVE_MODULE':
+    case 'NO_SQLITE_DRIVER':
       return {
         kind: 'failed',
-        message: `The SQLite module (better-sqlite3) could not load in this VS Code: ${message}`,
-        nextStep: 'Reinstall the Runboard extension for this platform, or connect to an MLflow server instead.',
+        noLocalStore: true,
+        message: `The local store cannot run in this VS Code: ${message}`,
+        nextStep: 'Connect to an MLflow server, or open an mlflow.db through MLflow, instead.',
       };
     case 'STORE_LOCKED':
       return { kind: 'failed', message, nextStep: 'Close the other VS Code window or process that serves this store, then restart the server.' };

@@ -51,7 +51,8 @@ export class StatusBar implements vscode.Disposable {
     const remote = this.services.remote;
     if (remote) return this.renderRemote(remote);
     const state = this.services.host.state;
-    this.item.tooltip = describeState(state);
+    // Which SQLite driver serves the store, and why the others were passed over: the first question on a new host.
+    this.item.tooltip = describeState(state) + (state.kind === 'ready' && state.driver ? `\nSQLite driver: ${state.driver}` : '');
     this.item.backgroundColor = state.kind === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     switch (state.kind) {
       case 'starting':

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from '../store/process-alive';
 import { LEASE_FILE, LOCK_FILE, type ServerLease } from '../api/server-host-protocol';
 
 /**
@@ -18,21 +19,13 @@ export function acquireStoreLock(lockPath: string): boolean {
       // The owner may be this very process (another window's worker cannot be; the host clears the
       // lock of a worker of its own that died), so only a dead owner's lock is taken over.
       const owner = Number(readFileSync(lockPath, 'utf8').trim());
-      if (owner && isAlive(owner)) return false;
+      if (owner && isProcessAlive(owner)) return false;
       rmSync(lockPath, { force: true });
     }
   }
   return false;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Locks a store folder for this process; returns the release, or undefined when another live process serves it. */
 export function lockStoreFolder(storeDir: string): (() => void) | undefined {

@@ -6,6 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LEASE_FILE, LOCK_FILE, type HostMessage, type ServerLease, type ServerWorkerOptions, type WorkerMessage } from '../api/server-host-protocol';
+import { chooseDriver, describeDriverChoice, parseDriverPreference, type DriverChoice } from '../store/drivers/open';
 import { TrackingStore } from '../store/tracking-store';
 import { startServer, type RunningServer } from './server';
 import { acquireStoreLock } from './store-lock';
@@ -22,14 +23,20 @@ async function main(): Promise<void> {
     post({ type: 'failed', code: 'STORE_LOCKED', message: `Another process serves the store in ${options.storeDir}.` });
     return;
   }
-  let store: TrackingStore;
+  let choice: DriverChoice;
   try {
-    store = TrackingStore.open(options.storeDir);
+    choice = chooseDriver(parseDriverPreference(options.sqliteDriver));
   } catch (error) {
     rmSync(lockPath, { force: true });
-    const message = String((error as Error).message ?? error);
-    const native = /better.sqlite3|NODE_MODULE_VERSION|invalid ELF|Could not locate the bindings/.test(message);
-    post({ type: 'failed', code: native ? 'NATIVE_MODULE' : 'OTHER', message });
+    post({ type: 'failed', code: 'NO_SQLITE_DRIVER', message: String((error as Error).message ?? error) });
+    return;
+  }
+  let store: TrackingStore;
+  try {
+    store = TrackingStore.open(options.storeDir, { driverChoice: choice });
+  } catch (error) {
+    rmSync(lockPath, { force: true });
+    post({ type: 'failed', code: 'OTHER', message: String((error as Error).message ?? error) });
     return;
   }
   const serve = (port: number) =>
@@ -56,7 +63,7 @@ async function main(): Promise<void> {
   }
   const lease: ServerLease = { url: server.url, pid: process.pid, startedAt: Date.now() };
   writeFileSync(leasePath, JSON.stringify(lease));
-  post({ type: 'ready', url: server.url, port: server.port, startedInMs: Math.round(performance.now() - started) });
+  post({ type: 'ready', url: server.url, port: server.port, startedInMs: Math.round(performance.now() - started), driver: describeDriverChoice(choice) });
 
   parentPort?.on('message', (message: HostMessage) => {
     if (message.type !== 'stop') return;

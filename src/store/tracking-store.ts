@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openBetterSqlite } from './better-sqlite-driver';
 import type { SqlDriver, SqlStatement, SqlValue } from './driver';
+import { chooseDriver, openSqlite, type DriverChoice, type DriverPreference } from './drivers/open';
 import type {
   DatasetInput,
   Experiment,
@@ -41,8 +41,12 @@ const RUN_NAME_TAG = 'mlflow.runName';
 export interface StoreOptions {
   /** Clock in epoch milliseconds; tests pin it. */
   now?: () => number;
-  /** The store's database driver; defaults to better-sqlite3 on `<dir>/runboard.db`. */
+  /** An already open database (tests); by default `<dir>/runboard.db` is opened with the chosen driver. */
   driver?: SqlDriver;
+  /** Which SQLite driver opens the file: `auto` (default: RUNBOARD_SQLITE_DRIVER, else the first that works here). */
+  sqliteDriver?: DriverPreference;
+  /** A choice the caller already made (to report it before opening); wins over sqliteDriver. */
+  driverChoice?: DriverChoice;
 }
 
 export interface NewRun {
@@ -103,6 +107,8 @@ export class TrackingStore {
   private constructor(
     readonly db: SqlDriver,
     options: StoreOptions,
+    /** How the driver was chosen (undefined when the caller passed one in). */
+    readonly driverChoice: DriverChoice | undefined,
   ) {
     this.now = options.now ?? Date.now;
     this.history = new MetricHistory(db, (sql) => this.sql(sql), (runId) => this.runRow(runId));
@@ -125,16 +131,22 @@ export class TrackingStore {
   /** Opens (creating if needed) the store in `dir`: `<dir>/runboard.db`. */
   static open(dir: string, options: StoreOptions = {}): TrackingStore {
     mkdirSync(dir, { recursive: true });
-    const db = options.driver ?? openBetterSqlite(join(dir, 'runboard.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    // 64 MiB of page cache: searches over 100k runs stay in memory instead of re-reading pages.
-    db.pragma('cache_size = -65536');
-    migrate(db);
-    const store = new TrackingStore(db, options);
-    store.ensureDefaultExperiment();
-    return store;
+    const choice = options.driver ? undefined : (options.driverChoice ?? chooseDriver(options.sqliteDriver));
+    const db = options.driver ?? openSqlite(join(dir, 'runboard.db'), choice);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      // 64 MiB of page cache: searches over 100k runs stay in memory instead of re-reading pages.
+      db.pragma('cache_size = -65536');
+      migrate(db);
+      const store = new TrackingStore(db, options, choice);
+      store.ensureDefaultExperiment();
+      return store;
+    } catch (error) {
+      db.close(); // a store that cannot open must not stay held (the WebAssembly driver's lock is per process)
+      throw error;
+    }
   }
 
   close(): void {

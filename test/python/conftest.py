@@ -103,7 +103,8 @@ def start_server(store: Path, token: str = SESSION_TOKEN, log_dir: Path | None =
     """Start the server on a free port; wait for its URL line (fails the test with its stderr)."""
     if not CLI.is_file():
         pytest.fail(f"{CLI} is missing: build the server first (npm run build)")
-    node = shutil.which("node")
+    # RUNBOARD_NODE runs the server on another Node (the suite's Node 24 leg: node:sqlite instead of better-sqlite3).
+    node = os.environ.get("RUNBOARD_NODE") or shutil.which("node")
     if node is None:
         pytest.fail("node is not on PATH")
     store.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { openBetterSqlite } from '../../src/store/better-sqlite-driver';
+import { openSqlite } from '../../src/store/drivers/open';
 import type { SqlDriver } from '../../src/store/driver';
 import { MlflowError } from '../../src/store/errors';
 import { compileExperimentSearch, type ExperimentSearchQuery } from '../../src/store/search/experiments';
 import { migrate } from '../../src/store/schema';
 
 class Fixture {
-  readonly db: SqlDriver = openBetterSqlite(':memory:');
+  readonly db: SqlDriver = openSqlite(':memory:');
   private readonly nameById = new Map<number, string>();
 
   constructor() {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { openBetterSqlite } from '../../src/store/better-sqlite-driver';
+import { openSqlite } from '../../src/store/drivers/open';
 import type { SqlDriver, SqlValue } from '../../src/store/driver';
 import { MlflowError } from '../../src/store/errors';
 import { compileRunSearch, type RunSearchQuery } from '../../src/store/search/runs';
@@ -24,7 +24,7 @@ interface RunSpec {
 
 /** An in-memory store filled through plain SQL, so these tests depend only on the schema. */
 class Fixture {
-  readonly db: SqlDriver = openBetterSqlite(':memory:');
+  readonly db: SqlDriver = openSqlite(':memory:');
   private readonly uuidById = new Map<number, string>();
 
   constructor() {

@@ -8,6 +8,8 @@ import { LEASE_FILE, LOCK_FILE, type ServerWorkerOptions, type WorkerMessage } f
 
 // The bundle the extension starts (npm test builds before the unit tests run).
 const WORKER = join(__dirname, '../../dist/server-worker.js');
+/** The driver matrix (RUNBOARD_SQLITE_DRIVER) reaches the worker as the extension's setting would. */
+const sqliteDriver = process.env.RUNBOARD_SQLITE_DRIVER || 'auto';
 
 function startWorker(options: ServerWorkerOptions): { worker: Worker; first: Promise<WorkerMessage>; changes: WorkerMessage[] } {
   const worker = new Worker(WORKER, { workerData: options });
@@ -32,10 +34,11 @@ test('the worker serves the store, pushes change events, keeps one writer per st
   const storeDir = mkdtempSync(join(tmpdir(), 'runboard-worker-'));
   try {
     const token = 'worker-token';
-    const one = startWorker({ storeDir, port: 0, token });
+    const one = startWorker({ storeDir, port: 0, token, sqliteDriver });
     const ready = await one.first;
     assert.equal(ready.type, 'ready');
     if (ready.type !== 'ready') return;
+    assert.match(ready.driver, sqliteDriver === 'auto' ? /^(node:sqlite|better-sqlite3|wasm)\b/ : new RegExp(`^${sqliteDriver} \\(forced\\)`), 'the worker names its SQLite driver');
     const lease = JSON.parse(readFileSync(join(storeDir, LEASE_FILE), 'utf8')) as { url: string };
     assert.equal(lease.url, ready.url);
 
@@ -49,7 +52,7 @@ test('the worker serves the store, pushes change events, keeps one writer per st
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(one.changes, [{ type: 'change', kind: 'experiment', id: experiment_id }]);
 
-    const two = startWorker({ storeDir, port: 0, token });
+    const two = startWorker({ storeDir, port: 0, token, sqliteDriver });
     const refused = await two.first;
     assert.equal(refused.type, 'failed');
     assert.equal(refused.type === 'failed' && refused.code, 'STORE_LOCKED');
@@ -67,18 +70,40 @@ test('a lock left by a dead process is taken over; a taken port falls back to a 
   const storeDir = mkdtempSync(join(tmpdir(), 'runboard-worker-'));
   try {
     writeFileSync(join(storeDir, LOCK_FILE), '999999');
-    const first = startWorker({ storeDir: join(storeDir), port: 0, token: 't' });
+    const first = startWorker({ storeDir: join(storeDir), port: 0, token: 't', sqliteDriver });
     const ready = await first.first;
     assert.equal(ready.type, 'ready');
     if (ready.type !== 'ready') return;
     const other = mkdtempSync(join(tmpdir(), 'runboard-worker-'));
-    const second = startWorker({ storeDir: other, port: ready.port, token: 't' });
+    const second = startWorker({ storeDir: other, port: ready.port, token: 't', sqliteDriver });
     const fallback = await second.first;
     assert.equal(fallback.type, 'ready');
     assert.notEqual(fallback.type === 'ready' && fallback.port, ready.port);
     await stop(second.worker);
     await stop(first.worker);
     rmSync(other, { recursive: true, force: true });
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+});
+
+test('a driver that cannot run here fails the start with the reason and leaves the store unlocked', async () => {
+  const storeDir = mkdtempSync(join(tmpdir(), 'runboard-worker-'));
+  try {
+    const cases: [string, RegExp][] = [['no-such-driver', /Unknown SQLite driver 'no-such-driver': use one of auto, node:sqlite, better-sqlite3, wasm/]];
+    if (process.versions.node.startsWith('20.')) {
+      cases.push(['node:sqlite', /The SQLite driver node:sqlite \(set to be used\) does not work here: not in this runtime \(Node 20\./]);
+    }
+    for (const [driver, reason] of cases) {
+      const started = startWorker({ storeDir, port: 0, token: 't', sqliteDriver: driver });
+      const failed = await started.first;
+      assert.equal(failed.type, 'failed');
+      if (failed.type !== 'failed') return;
+      assert.equal(failed.code, 'NO_SQLITE_DRIVER');
+      assert.match(failed.message, reason);
+      assert.equal(existsSync(join(storeDir, LOCK_FILE)), false, 'the lock is released');
+      await started.worker.terminate();
+    }
   } finally {
     rmSync(storeDir, { recursive: true, force: true });
   }
