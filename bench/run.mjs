@@ -48,7 +48,7 @@ const WORKLOADS = ['ingest', 'smallWrites', 'search', 'memory', 'history', 'conc
 const { values: options } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    servers: { type: 'string', default: 'runboard,mlflow' },
+    servers: { type: 'string' },
     only: { type: 'string' },
     json: { type: 'string' },
     'no-report': { type: 'boolean', default: false },
@@ -56,7 +56,8 @@ const { values: options } = parseArgs({
 });
 const mode = options.quick ? 'quick' : 'full';
 const sizes = SIZES[mode];
-const serverNames = options.servers.split(',');
+// Full mode also measures Runboard on its other SQLite drivers (node:sqlite on Node 24, WebAssembly).
+const serverNames = (options.servers ?? (mode === 'full' ? 'runboard,runboard-node-sqlite,runboard-wasm,mlflow' : 'runboard,mlflow')).split(',');
 const only = new Set(options.only ? options.only.split(',') : WORKLOADS);
 for (const name of only) if (!WORKLOADS.includes(name)) throw new Error(`unknown workload ${name}; pick from ${WORKLOADS.join(', ')}`);
 
@@ -84,7 +85,7 @@ for (const name of serverNames) {
     continue;
   }
   const api = client(server.url);
-  const out = (results.servers[name] = { url: server.url, startupSeconds: server.startupMs / 1000, idleRss: server.rss() });
+  const out = (results.servers[name] = { url: server.url, startupSeconds: server.startupMs / 1000, idleRss: server.rss(), driver: server.driver, node: server.node });
   try {
     results.versions[name] = await server.version();
     log(`${name} ${results.versions[name]} at ${server.url} (up in ${out.startupSeconds.toFixed(1)} s)`);
@@ -176,10 +177,9 @@ function summary(r) {
   return { mode: r.mode, versions: r.versions, servers: flat, checks: r.checks, failures: r.failures.map((f) => `${f.server}/${f.workload}: ${f.error.split('\n')[0]}`) };
 }
 
-/** Both servers got identical data, so they must give identical answers. */
+/** Every server got identical data, so they must give identical answers. */
 function crossCheck(r) {
   const checks = [];
-  const [a, b] = serverNames.map((n) => r.servers[n]);
   for (const [name, s] of Object.entries(r.servers)) {
     if (s.history) {
       checks.push({ name: `${name} history complete`, ok: s.history.full.points === s.history.points, detail: `${s.history.full.points} of ${s.history.points} points` });
@@ -189,10 +189,13 @@ function crossCheck(r) {
       for (const [size, v] of Object.entries(s.search.sizes)) checks.push({ name: `${name} search ${size} returned runs`, ok: v.returned > 0, detail: `${v.returned} runs` });
     }
   }
-  if (a?.search && b?.search) {
+  const [first, ...others] = serverNames.filter((n) => r.servers[n]?.search);
+  for (const other of others) {
+    const a = r.servers[first];
+    const b = r.servers[other];
     for (const size of Object.keys(a.search.sizes)) {
       const same = JSON.stringify(a.search.sizes[size]?.names) === JSON.stringify(b.search.sizes[size]?.names);
-      checks.push({ name: `search ${size}: same runs in the same order on both servers`, ok: same, detail: same ? 'identical' : 'results differ' });
+      checks.push({ name: `search ${size}: same runs in the same order on ${first} and ${other}`, ok: same, detail: same ? 'identical' : 'results differ' });
     }
   }
   return checks;

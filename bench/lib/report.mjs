@@ -50,6 +50,7 @@ export function renderReport(r) {
   row('real client', '… of which search_runs, list_artifacts, get_metric_history, s', rb.client?.searchSeconds, ml.client?.searchSeconds, false);
   row('real client', '… of which sklearn autolog with its model, s', rb.client?.autologSeconds, ml.client?.autologSeconds, false);
 
+  const drivers = driverSection(r);
   const mlHttp = httpProcesses(ml.memory);
   const checks = (r.checks ?? []).map((check) => `- ${check.ok ? 'ok' : '**FAILED**'}: ${check.name} (${check.detail})`);
   const failures = (r.failures ?? []).map((f) => `- **${f.server} / ${f.workload}**: ${f.error.split('\n')[0]}`);
@@ -83,6 +84,7 @@ Medians unless a percentile is named. "Runboard vs mlflow" is how many times bet
 |---|---|---:|---:|---:|---|
 ${rows.join('\n')}
 
+${drivers}
 mlflow's RSS is the sum over the processes \`mlflow server\` starts (uvicorn parent and 4 workers, the job
 runner and its huey consumers); its HTTP-serving processes alone (uvicorn parent + workers) held ${fmt(mlHttp)} MB.
 Runboard is one process.
@@ -104,6 +106,56 @@ Runboard is one process.
 
 ${checks.join('\n') || '- none'}
 ${failures.length ? `\n## Failures\n\n${failures.join('\n')}\n` : ''}`;
+}
+
+/**
+ * Runboard on each SQLite driver, side by side with better-sqlite3 and mlflow server, in the same run. Targets:
+ * node:sqlite within 1.3× of better-sqlite3, the WebAssembly driver within 3× and still ≥ 10× mlflow on ingest
+ * and search.
+ */
+function driverSection(r) {
+  const variants = ['runboard', 'runboard-node-sqlite', 'runboard-wasm'].filter((n) => r.servers[n]);
+  if (variants.length < 2) return '';
+  const ml = r.servers.mlflow ?? {};
+  const s = r.sizes;
+  const measures = [
+    ['ingest, points/s', (x) => x.ingest?.pointsPerSecond, true, true],
+    ['small writes: log-metric p50, ms', (x) => x.smallWrites?.p50Ms, false, false],
+    ...s.search.sizes.flatMap((size) => [
+      [`search ${size.toLocaleString('en-US')} runs, p50 ms`, (x) => x.search?.sizes?.[size]?.p50Ms, false, true],
+      [`search ${size.toLocaleString('en-US')} runs, p95 ms`, (x) => x.search?.sizes?.[size]?.p95Ms, false, false],
+    ]),
+    [`sampled history (${s.history.sampledPoints} of ${s.history.points.toLocaleString('en-US')} points), p50 ms`, (x) => x.history?.sampled?.p50Ms, false, false],
+    [`full history, s`, (x) => sec(x.history?.full?.p50Ms), false, false],
+    ['RSS after loading the runs, MB', (x) => x.memory?.rssMb, false, false],
+  ];
+  const base = r.servers.runboard;
+  const head = variants.map((n) => `${r.servers[n].driver} (Node ${r.servers[n].node?.replace(/^v/, '') ?? '?'})`);
+  const lines = measures.map(([label, get, higherIsBetter, vsMlflowTarget]) => {
+    const cells = variants.map((n) => fmt(get(r.servers[n])));
+    const vsBase = variants.slice(1).map((n) => {
+      // Times slower than better-sqlite3 (its time over ours, or our throughput over its): below 1 is faster.
+      const slower = base ? ratioOf(get(base), get(r.servers[n]), higherIsBetter) : NaN;
+      const limit = r.servers[n].driver === 'node:sqlite' ? 1.3 : 3;
+      return Number.isFinite(slower) ? `${fmt(slower, 3)}× ${label.startsWith('RSS') ? '' : mark(slower <= limit, `≤ ${limit}×`)}` : '—';
+    });
+    const wasm = r.servers['runboard-wasm'];
+    const vsMl = wasm ? ratio(get(wasm), get(ml), higherIsBetter) : '—';
+    const target = wasm && vsMlflowTarget ? ` ${mark(ratioOf(get(wasm), get(ml), higherIsBetter) >= 10, '≥ 10×')}` : '';
+    return `| ${label} | ${cells.join(' | ')} | ${fmt(get(ml))} | ${vsBase.join(' | ')} | ${vsMl}${target} |`;
+  });
+  return `
+### Per SQLite driver
+
+The same workloads on Runboard's three SQLite drivers (\`runboard serve --driver ...\`), one after the other in
+this run. "× better-sqlite3" is how many times slower (or bigger) than better-sqlite3 a driver is: 1.0× is as
+fast. The WebAssembly driver cannot share its file, so its bulk seeding ran with the server stopped and it was
+started again before measuring (its caches start cold for search and history).
+
+| measure | ${head.join(' | ')} | mlflow server | ${variants.slice(1).map((n) => `${r.servers[n].driver} × better-sqlite3`).join(' | ')} | wasm vs mlflow |
+|---|${variants.map(() => '---:').join('|')}|---:|${variants.slice(1).map(() => '---:').join('|')}|---:|
+${lines.join('\n')}
+`;
 }
 
 const sec = (ms) => (ms === undefined ? undefined : ms / 1000);

@@ -1,14 +1,17 @@
-// Starting, measuring and stopping the two servers under test, each on a fresh store in its own temp dir.
+// Starting, measuring and stopping the servers under test, each on a fresh store in its own temp dir.
 //
-// - runboard: `node dist/cli.js serve --store DIR --port 0` (one process).
+// - runboard: `node dist/cli.js serve --store DIR --port 0` (one process), per SQLite driver:
+//   runboard (better-sqlite3 on this Node 20), runboard-node-sqlite (node:sqlite on Node 24, from
+//   scripts/node-runtime.mjs), runboard-wasm (the WebAssembly driver on this Node).
 // - mlflow:   `.venv/bin/mlflow server` with a SQLite backend and proxied artifacts, otherwise its own defaults
 //             (uvicorn, 4 workers, the job runner it starts). Telemetry is off so no traffic leaves 127.0.0.1.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { nodeRuntime } from '../../scripts/node-runtime.mjs';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const VENV_BIN = join(ROOT, '.venv/bin');
@@ -16,39 +19,68 @@ export const VENV_BIN = join(ROOT, '.venv/bin');
 /** Environment for anything mlflow (server or client): no telemetry, no progress bars. */
 export const MLFLOW_ENV = { MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true', MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR: 'false' };
 
-/** Starts a server by name ('runboard' | 'mlflow'); resolves once it answers /health. */
+/** Runboard per SQLite driver: the Node that runs `runboard serve`, and the driver it is told to use. */
+export const RUNBOARD_VARIANTS = {
+  runboard: { driver: 'better-sqlite3', node: () => process.execPath },
+  'runboard-node-sqlite': { driver: 'node:sqlite', node: () => nodeRuntime(24) },
+  // One process per store: bulk seeding into its file happens with the server stopped (see seed()).
+  'runboard-wasm': { driver: 'wasm', node: () => process.execPath, exclusive: true },
+};
+
+/** Starts a server by name (a RUNBOARD_VARIANTS key | 'mlflow'); resolves once it answers /health. */
 export function startServer(name, { startupTimeoutMs = 240_000 } = {}) {
-  if (name === 'runboard') return startRunboard(startupTimeoutMs);
+  if (RUNBOARD_VARIANTS[name]) return startRunboard(name, startupTimeoutMs);
   if (name === 'mlflow') return startMlflow(startupTimeoutMs);
   throw new Error(`unknown server ${name}`);
 }
 
-async function startRunboard(startupTimeoutMs) {
+async function startRunboard(name, startupTimeoutMs) {
   // RUNBOARD_CLI points at another build, e.g. of an older commit for a before/after comparison.
   const cli = process.env.RUNBOARD_CLI ?? join(ROOT, 'dist/cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+  const variant = RUNBOARD_VARIANTS[name];
+  const node = variant.node();
   const dir = mkdtempSync(join(tmpdir(), 'bench-runboard-'));
-  const started = performance.now();
-  const child = spawn(process.execPath, [cli, 'serve', '--store', join(dir, 'store'), '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
   const log = createWriteStream(join(dir, 'server.log'));
-  child.stderr.pipe(log);
-  const url = await withTimeout(
-    new Promise((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`runboard serve exited with ${code}; log in ${dir}/server.log`)));
-      createInterface({ input: child.stdout }).once('line', (line) => {
-        const match = /^Runboard tracking server listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-        if (match) resolve(match[1]);
-        else reject(new Error(`unexpected first line from runboard serve: ${line}`));
-      });
-    }),
-    startupTimeoutMs,
-    'runboard serve did not start',
-  );
-  child.stdout.resume();
-  return handle({ name: 'runboard', child, dir, url, store: { kind: 'runboard', file: join(dir, 'store/runboard.db') }, startupMs: performance.now() - started, log });
+  const launch = async (port) => {
+    const child = spawn(node, [cli, 'serve', '--store', join(dir, 'store'), '--port', String(port), '--driver', variant.driver], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stderr.pipe(log, { end: false });
+    const url = await withTimeout(
+      new Promise((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`runboard serve exited with ${code}; log in ${dir}/server.log`)));
+        createInterface({ input: child.stdout }).once('line', (line) => {
+          const match = /^Runboard tracking server listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+          if (match) resolve(match[1]);
+          else reject(new Error(`unexpected first line from runboard serve: ${line}`));
+        });
+      }),
+      startupTimeoutMs,
+      'runboard serve did not start',
+    );
+    child.stdout.resume();
+    return { child, url };
+  };
+  const started = performance.now();
+  const { child, url } = await launch(0);
+  const server = handle({ name, child, dir, url, store: { kind: 'runboard', file: join(dir, 'store/runboard.db') }, startupMs: performance.now() - started, log });
+  server.driver = variant.driver;
+  server.node = node === process.execPath ? process.version : `v${nodeVersion(node)}`;
+  if (variant.exclusive) {
+    // Stop, seed the file, start again on the same port: the client's URL stays valid.
+    server.seed = async (fill) => {
+      await server.pause();
+      fill();
+      server.resume(await launch(Number(new URL(url).port)));
+    };
+  }
+  return server;
+}
+
+function nodeVersion(node) {
+  return execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
 }
 
 async function startMlflow(startupTimeoutMs) {
@@ -82,6 +114,16 @@ async function startMlflow(startupTimeoutMs) {
 
 function handle({ name, child, dir, url, store, startupMs, log }) {
   let stopped = false;
+  const stopChild = async () => {
+    const exit = new Promise((resolve) => child.once('exit', resolve));
+    killGroup(child, 'SIGTERM');
+    // mlflow's graceful shutdown can take 20 s; nothing of the store is needed afterwards.
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3_000);
+    await exit;
+    clearTimeout(timer);
+    // The group may outlive its leader (mlflow's workers): make sure nothing of it is left.
+    killGroup(child, 'SIGKILL');
+  };
   const onExit = () => {
     killGroup(child);
     rmSync(dir, { recursive: true, force: true });
@@ -92,7 +134,9 @@ function handle({ name, child, dir, url, store, startupMs, log }) {
     url,
     dir,
     store,
-    pid: child.pid,
+    get pid() {
+      return child.pid;
+    },
     startupMs,
     async version() {
       const response = await fetch(`${url}/version`);
@@ -100,18 +144,20 @@ function handle({ name, child, dir, url, store, startupMs, log }) {
     },
     /** RSS of the server's whole process tree, and of each process (MB). */
     rss: () => treeMemory(child.pid),
+    /** Bulk seeding straight into the server's SQLite file (lib/seed.mjs), which it shares while serving. */
+    async seed(fill) {
+      fill();
+    },
+    /** Stops the process but keeps its store, for a server that cannot share the file while it serves. */
+    pause: stopChild,
+    resume(next) {
+      child = next.child;
+    },
     async stop({ keep = false } = {}) {
       if (stopped) return;
       stopped = true;
       process.off('exit', onExit);
-      const exit = new Promise((resolve) => child.once('exit', resolve));
-      killGroup(child, 'SIGTERM');
-      // mlflow's graceful shutdown can take 20 s; nothing of the store is needed afterwards.
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3_000);
-      await exit;
-      clearTimeout(timer);
-      // The group may outlive its leader (mlflow's workers): make sure nothing of it is left.
-      killGroup(child, 'SIGKILL');
+      await stopChild();
       log.end();
       if (!keep) rmSync(dir, { recursive: true, force: true });
     },

@@ -12,7 +12,7 @@ export async function history(server, api, { points, fullReps, fullMaxSeconds, s
   const experimentId = (await api.post('experiments/create', { name: 'history' })).experiment_id;
   const runId = (await api.post('runs/create', { experiment_id: experimentId, start_time: Date.now(), run_name: 'long-history' })).run.info.run_id;
   const seeded = performance.now();
-  seedHistory(server.store, runId, KEY, points);
+  await server.seed(() => seedHistory(server.store, runId, KEY, points));
   const seedSeconds = (performance.now() - seeded) / 1000;
 
   let fullPoints = 0;

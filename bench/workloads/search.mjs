@@ -14,7 +14,7 @@ export async function search(server, api, { sizes, reps, maxSeconds, maxResults,
   for (const [index, size] of sizes.entries()) {
     const experimentId = (await api.post('experiments/create', { name: `search-${size}` })).experiment_id;
     const seeded = performance.now();
-    seedRuns(server.store, experimentId, searchRuns(size, 1000 + index));
+    await server.seed(() => seedRuns(server.store, experimentId, searchRuns(size, 1000 + index)));
     const seedSeconds = (performance.now() - seeded) / 1000;
     const query = () => api.post('runs/search', { experiment_ids: [experimentId], filter: FILTER, order_by: ORDER_BY, max_results: maxResults });
     const first = await query(); // also warms caches

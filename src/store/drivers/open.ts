@@ -106,5 +106,6 @@ function whyNot(name: DriverName, error: unknown): string {
   const abi = /NODE_MODULE_VERSION (\d+)\. This version of Node\.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(message);
   if (abi) return `its compiled module is for NODE_MODULE_VERSION ${abi[1]}, this runtime needs ${abi[2]}`;
   if (code === 'MODULE_NOT_FOUND') return 'not installed';
+  if (/Could not locate the bindings file/.test(message)) return 'no compiled module for this platform in the package';
   return message.split('\n')[0]!.slice(0, 300);
 }
