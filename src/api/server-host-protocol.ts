@@ -23,7 +23,7 @@ export type WorkerMessage =
     }
   | { readonly type: 'change'; readonly kind: 'experiment' | 'run' | 'model'; readonly id: string }
   | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'failed'; readonly code: 'STORE_LOCKED' | 'NO_SQLITE_DRIVER' | 'PORT' | 'OTHER'; readonly message: string };
+  | { readonly type: 'failed'; readonly code: 'STORE_LOCKED' | 'NO_SQLITE_DRIVER' | 'DRIVER_FORCED' | 'PORT' | 'OTHER'; readonly message: string };
 
 export type HostMessage = { readonly type: 'stop' };
 

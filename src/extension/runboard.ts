@@ -221,6 +221,7 @@ export class Runboard implements Services, CopyHost, vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'runboard.stale', remote ? staleMessage(remote) !== undefined : false);
     void vscode.commands.executeCommand('setContext', 'runboard.serverReady', remote ? remote.status.kind !== 'connecting' : state.kind === 'ready');
     void vscode.commands.executeCommand('setContext', 'runboard.serverFailed', !remote && state.kind === 'failed');
+    void vscode.commands.executeCommand('setContext', 'runboard.noLocalStore', !remote && state.kind === 'failed' && state.noLocalStore === true);
   }
 
   // ------------------------------------------------------------ remote MLflow server

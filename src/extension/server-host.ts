@@ -212,8 +212,14 @@ function failure(code: string, message: string): ServerState {
       return {
         kind: 'failed',
         noLocalStore: true,
-        message: `The local store cannot run in this VS Code: ${message}`,
+        message: `The local store cannot run in this VS Code: ${message}.`,
         nextStep: 'Connect to an MLflow server, or open an mlflow.db through MLflow, instead.',
+      };
+    case 'DRIVER_FORCED':
+      return {
+        kind: 'failed',
+        message: `${message} (the runboard.store.driver setting).`,
+        nextStep: 'Set runboard.store.driver back to auto, then restart the server.',
       };
     case 'STORE_LOCKED':
       return { kind: 'failed', message, nextStep: 'Close the other VS Code window or process that serves this store, then restart the server.' };

@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LEASE_FILE, LOCK_FILE, type HostMessage, type ServerLease, type ServerWorkerOptions, type WorkerMessage } from '../api/server-host-protocol';
-import { chooseDriver, describeDriverChoice, parseDriverPreference, type DriverChoice } from '../store/drivers/open';
+import { chooseDriver, describeDriverChoice, ForcedDriverError, parseDriverPreference, type DriverChoice } from '../store/drivers/open';
 import { TrackingStore } from '../store/tracking-store';
 import { startServer, type RunningServer } from './server';
 import { acquireStoreLock } from './store-lock';
@@ -28,7 +28,8 @@ async function main(): Promise<void> {
     choice = chooseDriver(parseDriverPreference(options.sqliteDriver));
   } catch (error) {
     rmSync(lockPath, { force: true });
-    post({ type: 'failed', code: 'NO_SQLITE_DRIVER', message: String((error as Error).message ?? error) });
+    const forced = error instanceof ForcedDriverError;
+    post({ type: 'failed', code: forced ? 'DRIVER_FORCED' : 'NO_SQLITE_DRIVER', message: String((error as Error).message ?? error) });
     return;
   }
   let store: TrackingStore;

@@ -3,31 +3,22 @@
 // desktop VS Code's Electron). The local store must come up on a driver without an ABI (node:sqlite where the
 // host's Node has it, else WebAssembly) and serve a real training script, its artifact and a registered model.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as h from './harness.mjs';
+import { packagedExtension } from './packaged.mjs';
 
 const PYTHON = path.join(h.REPO_ROOT, '.venv', 'bin', 'python');
 const REGISTER = path.join(h.E2E_DIR, 'fixtures', 'register_manual_run.py');
-const VSCE = path.join(h.E2E_DIR, 'node_modules', '.bin', 'vsce');
-const unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-vsix-'));
-const extension = path.join(unpacked, 'extension');
+let extension = '';
 
-/** `vsce package` of the repo (dist/ is built by test:e2e), unzipped: the files VS Code would install. */
-function packageAndUnpack() {
-  const vsix = path.join(unpacked, 'runboard.vsix');
-  execFileSync(VSCE, ['package', '--out', vsix], { cwd: h.REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  execFileSync('unzip', ['-q', vsix, 'extension/*', '-d', unpacked]);
-  const files = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  console.log(`[e2e] runboard.vsix: ${(fs.statSync(vsix).size / 2 ** 20).toFixed(2)} MB, ${files.length} files`);
-  assert.ok(files.includes('extension/dist/node-sqlite3-wasm.wasm'), 'the WebAssembly SQLite ships in the package');
-  assert.ok(!files.some((f) => f.endsWith('.map') || f.startsWith('extension/src/') || f.startsWith('extension/.debugpy/')), 'no sources, maps or test tools');
-  fs.rmSync(path.join(extension, 'node_modules', 'better-sqlite3', 'build'), { recursive: true, force: true });
-}
-
-const wb = h.useWorkbench({ name: 'vsix', extensionDevelopmentPath: extension, prepare: packageAndUnpack, settings: { 'runboard.python': PYTHON } });
+const wb = h.useWorkbench({
+  name: 'vsix',
+  get extensionDevelopmentPath() {
+    return extension;
+  },
+  prepare: () => void (extension = packagedExtension({ remove: ['node_modules/better-sqlite3/build'] })),
+  settings: { 'runboard.python': PYTHON },
+});
 
 wb.test('the packaged extension serves its store without better-sqlite3 and says which driver runs and why', async ({ page, server }) => {
   await h.openViewContainer(page, 'Runboard');

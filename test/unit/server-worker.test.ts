@@ -90,16 +90,16 @@ test('a lock left by a dead process is taken over; a taken port falls back to a 
 test('a driver that cannot run here fails the start with the reason and leaves the store unlocked', async () => {
   const storeDir = mkdtempSync(join(tmpdir(), 'runboard-worker-'));
   try {
-    const cases: [string, RegExp][] = [['no-such-driver', /Unknown SQLite driver 'no-such-driver': use one of auto, node:sqlite, better-sqlite3, wasm/]];
+    const cases: [string, string, RegExp][] = [['no-such-driver', 'NO_SQLITE_DRIVER', /Unknown SQLite driver 'no-such-driver': use one of auto, node:sqlite, better-sqlite3, wasm/]];
     if (process.versions.node.startsWith('20.')) {
-      cases.push(['node:sqlite', /The SQLite driver node:sqlite \(set to be used\) does not work here: not in this runtime \(Node 20\./]);
+      cases.push(['node:sqlite', 'DRIVER_FORCED', /The SQLite driver node:sqlite \(set to be used\) does not work here: not in this runtime \(Node 20\./]);
     }
-    for (const [driver, reason] of cases) {
+    for (const [driver, code, reason] of cases) {
       const started = startWorker({ storeDir, port: 0, token: 't', sqliteDriver: driver });
       const failed = await started.first;
       assert.equal(failed.type, 'failed');
       if (failed.type !== 'failed') return;
-      assert.equal(failed.code, 'NO_SQLITE_DRIVER');
+      assert.equal(failed.code, code);
       assert.match(failed.message, reason);
       assert.equal(existsSync(join(storeDir, LOCK_FILE)), false, 'the lock is released');
       await started.worker.terminate();

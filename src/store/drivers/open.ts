@@ -66,11 +66,21 @@ export function parseDriverPreference(value: string): DriverPreference {
   throw new Error(`Unknown SQLite driver '${value}': use one of ${DRIVER_PREFERENCES.join(', ')}.`);
 }
 
+/** A driver named by the setting (or RUNBOARD_SQLITE_DRIVER, --driver) cannot run here; `auto` would pick another. */
+export class ForcedDriverError extends Error {
+  constructor(
+    readonly driver: DriverName,
+    readonly reason: string,
+  ) {
+    super(`The SQLite driver ${driver} (set to be used) does not work here: ${reason}`);
+  }
+}
+
 /** The driver for this preference in this process, or an error naming what each driver lacks here. */
 export function chooseDriver(preference: DriverPreference = preferenceFromEnvironment()): DriverChoice {
   if (preference !== 'auto') {
     const reason = unavailableReason(preference);
-    if (reason) throw new Error(`The SQLite driver ${preference} (set to be used) does not work here: ${reason}`);
+    if (reason) throw new ForcedDriverError(preference, reason);
     return { name: preference, preference, passedOver: [] };
   }
   const passedOver: { name: DriverName; reason: string }[] = [];
@@ -107,5 +117,6 @@ function whyNot(name: DriverName, error: unknown): string {
   if (abi) return `its compiled module is for NODE_MODULE_VERSION ${abi[1]}, this runtime needs ${abi[2]}`;
   if (code === 'MODULE_NOT_FOUND') return 'not installed';
   if (/Could not locate the bindings file/.test(message)) return 'no compiled module for this platform in the package';
+  if (name === 'wasm' && code === 'ENOENT') return `its WebAssembly module is missing (${(error as { path?: string }).path ?? message})`;
   return message.split('\n')[0]!.slice(0, 300);
 }
